@@ -1,0 +1,87 @@
+"""Postwell: a users-and-posts REST API. `create_app` is the table of contents."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from project import observability
+from project.api import build_api
+from project.common import redis as redis_client
+from project.common.auth import register_jwt_error_handlers
+from project.config import config_class
+from project.errors import register_error_handlers
+from project.extensions import cache, db, jwt, limiter, migrate
+from project.plugins import register_plugins
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build an app; `config` overrides the environment (tests use it)."""
+    app = Flask(__name__, instance_relative_config=True)
+    load_config(app, config)
+    observability.init_app(app)
+    register_extensions(app)
+    api = build_api(app)
+    register_error_handlers(app)
+    register_plugins(app, api)
+    register_core_routes(app, api)
+    return app
+
+
+def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
+    settings = config_class((overrides or {}).get("APP_ENV"))()
+    app.config.from_object(settings)
+    app.config.update(overrides or {})
+    settings.validate(app.config)
+    # Collections answer with and without a trailing slash, never by redirect.
+    app.url_map.strict_slashes = False
+    if app.config["PROXY_FIX_X_FOR"]:
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app,
+            x_for=app.config["PROXY_FIX_X_FOR"],
+            x_proto=app.config["PROXY_FIX_X_FOR"],
+        )
+
+
+def register_extensions(app: Flask) -> None:
+    redis_url = app.config["REDIS_URL"]
+    app.config.setdefault("CACHE_TYPE", "RedisCache" if redis_url else "SimpleCache")
+    if redis_url:
+        app.config.setdefault("CACHE_REDIS_URL", redis_url)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", redis_url or "memory://")
+
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True)
+    jwt.init_app(app)
+    cache.init_app(app)
+    limiter.init_app(app)
+    redis_client.init_app(app)
+    limiter.request_filter(rate_limits_disabled)
+    register_jwt_error_handlers()
+
+
+def rate_limits_disabled() -> bool:
+    # flask-limiter keeps one global `enabled` flag: the last app bound wins.
+    # Deciding per request from the current app's config keeps apps apart.
+    return not current_app.config["RATE_LIMITS_ENABLED"]
+
+
+@event.listens_for(Engine, "connect")
+def _enable_sqlite_foreign_keys(dbapi_connection, connection_record) -> None:
+    """SQLite ignores foreign keys (and so ON DELETE CASCADE) unless asked."""
+    module = type(dbapi_connection).__module__
+    if module.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+def register_core_routes(app: Flask, api) -> None:
+    from project import docs, health
+
+    api.register_blueprint(health.blp)
+    docs.init_app(app)

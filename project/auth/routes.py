@@ -1,0 +1,48 @@
+"""/api/v1/auth: login, token rotation, logout."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_jwt_extended import current_user, get_jwt
+from flask_smorest import Blueprint
+
+from project.auth import services
+from project.auth.schemas import LoginSchema, LogoutSchema, TokenSchema
+from project.common.auth import auth_required
+from project.extensions import limiter
+
+blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Authentication")
+
+
+def auth_rate_limit() -> str:
+    return current_app.config["RATELIMIT_AUTH"]
+
+
+@blp.route("/login", methods=["POST"])
+@limiter.limit(auth_rate_limit)
+@blp.arguments(LoginSchema)
+@blp.response(200, TokenSchema)
+@blp.alt_response(401, response="UNAUTHORIZED")
+@blp.alt_response(429, response="TOO_MANY_REQUESTS")
+def login(data):
+    """Exchange a username or email and a password for tokens"""
+    return services.login(login=data["login"], password=data["password"])
+
+
+@blp.route("/refresh", methods=["POST"])
+@limiter.limit(auth_rate_limit)
+@auth_required(blp, refresh=True)
+@blp.response(200, TokenSchema)
+@blp.alt_response(429, response="TOO_MANY_REQUESTS")
+def refresh():
+    """Spend a refresh token (as the bearer token) for a new token pair"""
+    return services.rotate(user=current_user, claims=get_jwt())
+
+
+@blp.route("/logout", methods=["POST"])
+@auth_required(blp, verify_type=False)
+@blp.arguments(LogoutSchema, required=False)
+@blp.response(204)
+def logout(data):
+    """Revoke the presented token's session (access or refresh token)"""
+    services.logout(user=current_user, claims=get_jwt(), refresh_token=(data or {}).get("refresh_token"))

@@ -1,0 +1,30 @@
+"""The auth API contract."""
+
+import marshmallow as ma
+
+from project.common.fields import Text
+
+
+class LoginSchema(ma.Schema):
+    login = Text(
+        required=True,
+        validate=ma.validate.Length(min=1, max=254),
+        metadata={"description": "Username or email."},
+    )
+    password = Text(required=True, load_only=True, validate=ma.validate.Length(min=1, max=128))
+
+
+class TokenSchema(ma.Schema):
+    access_token = ma.fields.String(required=True)
+    refresh_token = ma.fields.String(required=True)
+    token_type = ma.fields.String(required=True, metadata={"example": "Bearer"})
+    expires_in = ma.fields.Integer(
+        required=True, metadata={"description": "Access token lifetime in seconds."}
+    )
+
+
+class LogoutSchema(ma.Schema):
+    refresh_token = Text(
+        validate=ma.validate.Length(max=4096),
+        metadata={"description": "Also revoke this refresh token's session."},
+    )

@@ -1,0 +1,1 @@
+"""Building blocks shared by every plugin; imports no plugin."""

@@ -1,0 +1,183 @@
+"""Configuration: one class per environment, values from the process environment.
+
+`APP_ENV` picks the class (development, testing, production). Every setting an
+operator may change is read from an environment variable here and nowhere else;
+`.env` / `.flaskenv` files are loaded by Flask's CLI (python-dotenv) and by
+`wsgi.py`.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from typing import Any, Mapping
+
+DEV_SECRET = "postwell-development-secret-key-not-for-production-use"
+DEFAULT_PLUGINS = ("project.users", "project.auth", "project.posts")
+
+
+class ConfigError(RuntimeError):
+    """Raised when the configuration cannot run safely (e.g. missing secrets)."""
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: tuple[str, ...]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return list(default)
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def database_url(raw: str | None, default: str) -> str:
+    """Normalise DATABASE_URL so that PostgreSQL always goes through psycopg 3.
+
+    Hosting platforms hand out `postgres://` URLs, which SQLAlchemy rejects.
+    """
+    url = (raw or "").strip() or default
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+class BaseConfig:
+    """Settings shared by every environment; subclasses override.
+
+    Values are read from the environment when the class is instantiated (in
+    `create_app`), not at import time, so tests and CLI runs see their own.
+    """
+
+    APP_ENV = "base"
+    TESTING = False
+    DEBUG = False
+
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_RECORD_QUERIES = False
+    JWT_TOKEN_LOCATION = ["headers"]
+    JWT_ALGORITHM = "HS256"
+    JWT_DECODE_ALGORITHMS = ["HS256"]
+    CACHE_KEY_PREFIX = "postwell:cache:"
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_KEY_PREFIX = "postwell:limits"
+    PAGE_SIZE_DEFAULT = 20
+    PAGE_SIZE_MAX = 100
+
+    # OpenAPI / Swagger UI, assets served by Postwell itself.
+    API_TITLE = "Postwell API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/"
+    OPENAPI_JSON_PATH = "api/v1/openapi.json"
+    OPENAPI_SWAGGER_UI_PATH = "docs"
+    OPENAPI_SWAGGER_UI_URL = "/docs/assets/"
+    API_SPEC_OPTIONS = {
+        "info": {
+            "description": (
+                "Users, authentication and posts. Every error is "
+                "application/problem+json (RFC 9457)."
+            )
+        },
+        "components": {
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+            }
+        },
+    }
+
+    def __init__(self) -> None:
+        env = os.environ
+        self.SECRET_KEY = env.get("SECRET_KEY") or DEV_SECRET
+        self.JWT_SECRET_KEY = env.get("JWT_SECRET_KEY") or DEV_SECRET
+        self.SQLALCHEMY_DATABASE_URI = database_url(
+            env.get("DATABASE_URL"), "sqlite:///postwell.db"
+        )
+        self.REDIS_URL = (env.get("REDIS_URL") or "").strip() or None
+        self.MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 1024 * 1024)
+        self.PLUGINS = env_list("PLUGINS", DEFAULT_PLUGINS)
+        self.LOG_LEVEL = env.get("LOG_LEVEL", "INFO").upper()
+        self.LOG_JSON = env_bool("LOG_JSON", False)
+        self.JWT_ACCESS_TOKEN_EXPIRES = timedelta(
+            seconds=env_int("JWT_ACCESS_TOKEN_EXPIRES", 15 * 60)
+        )
+        self.JWT_REFRESH_TOKEN_EXPIRES = timedelta(
+            seconds=env_int("JWT_REFRESH_TOKEN_EXPIRES", 30 * 24 * 3600)
+        )
+        self.CACHE_DEFAULT_TIMEOUT = env_int("CACHE_DEFAULT_TIMEOUT", 60)
+        self.RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS_ENABLED", True)
+        self.RATELIMIT_DEFAULT = env.get("RATELIMIT_DEFAULT", "")
+        self.RATELIMIT_AUTH = env.get("RATELIMIT_AUTH", "10 per minute")
+        self.PROXY_FIX_X_FOR = env_int("PROXY_FIX_X_FOR", 0)
+        # argon2id cost (argon2-cffi's RFC 9106 low-memory profile by default).
+        self.ARGON2_TIME_COST = env_int("ARGON2_TIME_COST", 3)
+        self.ARGON2_MEMORY_COST = env_int("ARGON2_MEMORY_COST", 65536)
+        self.ARGON2_PARALLELISM = env_int("ARGON2_PARALLELISM", 4)
+
+    @staticmethod
+    def validate(config: Mapping[str, Any]) -> None:
+        """Refuse configurations that would run unsafely; overridden per env."""
+
+
+class DevelopmentConfig(BaseConfig):
+    APP_ENV = "development"
+
+
+class TestingConfig(BaseConfig):
+    APP_ENV = "testing"
+    TESTING = True
+    SQLALCHEMY_RECORD_QUERIES = True
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.RATE_LIMITS_ENABLED = False
+        # Cheap hashes keep the suite fast; production cost is set above.
+        self.ARGON2_TIME_COST = 1
+        self.ARGON2_MEMORY_COST = 1024
+        self.ARGON2_PARALLELISM = 1
+
+
+class ProductionConfig(BaseConfig):
+    APP_ENV = "production"
+
+    @staticmethod
+    def validate(config: Mapping[str, Any]) -> None:
+        for key in ("SECRET_KEY", "JWT_SECRET_KEY"):
+            value = config.get(key) or ""
+            if value == DEV_SECRET or len(value) < 32:
+                raise ConfigError(
+                    f"{key} must be set to a random value of at least 32 "
+                    "characters in production "
+                    '(e.g. python -c "import secrets; print(secrets.token_hex(32))")'
+                )
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_class(app_env: str | None = None) -> type[BaseConfig]:
+    name = (app_env or os.environ.get("APP_ENV") or "development").strip().lower()
+    try:
+        return CONFIGS[name]
+    except KeyError as exc:
+        raise ConfigError(
+            f"APP_ENV must be one of {', '.join(CONFIGS)}; got {name!r}"
+        ) from exc

@@ -1,0 +1,125 @@
+"""Every error a client can get, as `application/problem+json` (RFC 9457).
+
+flask-smorest, Werkzeug, webargs, flask-jwt-extended and flask-limiter each
+have their own error body; all of them are funnelled through `problem()` so a
+client parses exactly one shape.
+"""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+import marshmallow as ma
+from flask import Flask, Response, current_app, g, json, request
+from werkzeug.exceptions import HTTPException
+
+PROBLEM_JSON = "application/problem+json"
+
+log = logging.getLogger(__name__)
+
+
+class ProblemSchema(ma.Schema):
+    """RFC 9457 problem details (documentation only; bodies come from `problem`)."""
+
+    type = ma.fields.String(metadata={"description": "URI reference for the problem type."})
+    title = ma.fields.String(metadata={"description": "Short summary of the problem type."})
+    status = ma.fields.Integer(metadata={"description": "HTTP status code."})
+    detail = ma.fields.String(metadata={"description": "What went wrong, for a human."})
+    instance = ma.fields.String(metadata={"description": "The request path."})
+    request_id = ma.fields.String(metadata={"description": "Echo of X-Request-ID."})
+    errors = ma.fields.Dict(
+        metadata={"description": "Field errors by location and field (422 only)."}
+    )
+
+
+def problem(
+    status: int,
+    detail: str | None = None,
+    *,
+    errors: Any = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    phrase = HTTPStatus(status).phrase
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": phrase,
+        "status": status,
+        "detail": detail or phrase,
+        "instance": request.path,
+    }
+    request_id = g.get("request_id")
+    if request_id:
+        body["request_id"] = request_id
+    if errors:
+        body["errors"] = errors
+    response = current_app.response_class(
+        json.dumps(body), status=status, mimetype=PROBLEM_JSON
+    )
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+# Werkzeug's stock descriptions are long and HTML-flavoured; these read better.
+DEFAULT_DETAILS = {
+    400: "The request could not be understood.",
+    401: "Authentication is required.",
+    403: "You are not allowed to do this.",
+    404: "The requested resource was not found.",
+    405: "This method is not allowed on this resource.",
+    413: "The request body is too large.",
+    422: "The request was well-formed but contains invalid values.",
+    429: "Too many requests; slow down.",
+    500: "An unexpected error occurred. It has been logged.",
+}
+
+
+def summarize_field_errors(errors: Any) -> str:
+    """`json.title: Length must be ...; query.limit: ...` from webargs' nesting."""
+    parts: list[str] = []
+
+    def walk(prefix: str, node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), value)
+        elif isinstance(node, list) and all(isinstance(item, str) for item in node):
+            parts.append(f"{prefix}: {' '.join(node)}")
+        else:
+            parts.append(f"{prefix}: invalid")
+
+    walk("", errors)
+    return "Invalid input: " + "; ".join(parts[:5]) + ("; ..." if len(parts) > 5 else "")
+
+
+def detail_for(error: HTTPException) -> str:
+    data = getattr(error, "data", None) or {}
+    if data.get("message"):
+        return str(data["message"])
+    if error.code == 422 and data.get("messages"):
+        return summarize_field_errors(data["messages"])
+    if error.code == 400 and "json" in (data.get("messages") or {}):
+        return "The request body is not valid JSON."
+    if error.code == 429 and error.description:
+        return f"Rate limit exceeded: {error.description}."
+    return DEFAULT_DETAILS.get(error.code or 500, HTTPStatus(error.code or 500).phrase)
+
+
+def handle_http_exception(error: HTTPException) -> Response:
+    """Turn any HTTPException (including wrapped 500s) into a problem."""
+    status = error.code or 500
+    data = getattr(error, "data", None) or {}
+    errors = data.get("errors") or (data.get("messages") if status == 422 else None)
+    headers = {
+        name: value
+        for name, value in error.get_headers()
+        if name.lower() != "content-type"
+    }
+    headers.update(data.get("headers") or {})
+    return problem(status, detail_for(error), errors=errors, headers=headers)
+
+
+def register_error_handlers(app: Flask) -> None:
+    # flask-smorest registers its own HTTPException handler; this one replaces it.
+    app.register_error_handler(HTTPException, handle_http_exception)

@@ -1,0 +1,21 @@
+"""Extension objects, created unbound; `create_app` binds them with `init_app`.
+
+The flask-smorest `Api` is deliberately not here: it keeps its app and spec on
+itself, so each app builds its own (see `project.api`).
+"""
+
+from flask_caching import Cache
+from flask_jwt_extended import JWTManager
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+
+from project.common.models import Base
+
+# Objects stay readable after commit: responses are serialised from them.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+migrate = Migrate()
+jwt = JWTManager()
+cache = Cache()
+limiter = Limiter(key_func=get_remote_address)

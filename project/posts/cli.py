@@ -1,0 +1,103 @@
+"""`flask seed`: realistic fake users and posts for development and benchmarks."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+import click
+from faker import Faker
+from sqlalchemy import func, insert, select
+
+from project.common.models import utcnow
+from project.common.security import hash_password
+from project.extensions import db
+from project.posts.models import Post, PostStatus
+from project.users.models import User
+
+SEED_PASSWORD = "postwell-seed"
+BATCH = 5_000
+
+
+@click.command("seed")
+@click.option("--users", "user_count", default=50, show_default=True, type=click.IntRange(0))
+@click.option("--posts", "post_count", default=500, show_default=True, type=click.IntRange(0))
+@click.option("--seed", "random_seed", default=None, type=int, help="Make the data repeatable.")
+def seed(user_count: int, post_count: int, random_seed: int | None) -> None:
+    """Insert fake users and posts, in batches.
+
+    Every seeded user's password is `postwell-seed` (hashed once: argon2 is
+    slow on purpose, and a thousand hashes would dominate the run).
+    """
+    fake = Faker()
+    rng = random.Random(random_seed)
+    if random_seed is not None:
+        Faker.seed(random_seed)
+    password_hash = hash_password(SEED_PASSWORD)
+    now = utcnow()
+    # A suffix keeps usernames unique across repeated runs.
+    run_tag = format(rng.getrandbits(24), "x")
+
+    with click.progressbar(length=user_count, label="users") as bar:
+        for start in range(0, user_count, BATCH):
+            rows = []
+            for number in range(start, min(start + BATCH, user_count)):
+                name = f"{fake.user_name()[:10]}_{run_tag}{number:x}"[:20]
+                created = now - timedelta(days=rng.uniform(30, 365))
+                rows.append(
+                    {
+                        "username": name,
+                        "email": f"{name}@example.com",
+                        "display_name": fake.name()[:50],
+                        "bio": fake.sentence(nb_words=12)[:500],
+                        "password_hash": password_hash,
+                        "is_admin": False,
+                        "post_count": 0,
+                        "created_at": created,
+                        "updated_at": created,
+                    }
+                )
+            db.session.execute(insert(User), rows)
+            db.session.commit()
+            bar.update(len(rows))
+
+    author_ids = list(db.session.scalars(select(User.id)))
+    if post_count and not author_ids:
+        raise click.ClickException("no users to write posts; seed some with --users")
+
+    with click.progressbar(length=post_count, label="posts") as bar:
+        for start in range(0, post_count, BATCH):
+            rows = []
+            for _ in range(min(BATCH, post_count - start)):
+                author_id = rng.choice(author_ids)
+                status = (
+                    PostStatus.DRAFT.value if rng.random() < 0.1 else PostStatus.PUBLISHED.value
+                )
+                created = now - timedelta(seconds=rng.uniform(0, 30 * 24 * 3600))
+                rows.append(
+                    {
+                        "author_id": author_id,
+                        "title": fake.sentence(nb_words=6)[:200],
+                        "body": "\n\n".join(fake.paragraphs(nb=rng.randint(1, 4))),
+                        "status": status,
+                        "created_at": created,
+                        "updated_at": created,
+                    }
+                )
+            db.session.execute(insert(Post), rows)
+            db.session.commit()
+            bar.update(len(rows))
+
+    refresh_post_counts()
+    click.echo(f"Seeded {user_count} users and {post_count} posts (password: {SEED_PASSWORD}).")
+
+
+def refresh_post_counts() -> None:
+    """Recompute every user's published-post count in one statement."""
+    published = (
+        select(func.count(Post.id))
+        .where(Post.author_id == User.id, Post.status == PostStatus.PUBLISHED.value)
+        .scalar_subquery()
+    )
+    db.session.execute(User.__table__.update().values(post_count=published))
+    db.session.commit()

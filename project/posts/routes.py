@@ -1,0 +1,99 @@
+"""/api/v1/posts, and /api/v1/users/{id}/posts."""
+
+from __future__ import annotations
+
+from flask import url_for
+from flask.views import MethodView
+from flask_jwt_extended import current_user
+from flask_smorest import Blueprint
+
+from project.common.auth import auth_required, viewer
+from project.common.fields import ID
+from project.common.pagination import LINK_HEADER, next_link_header
+from project.posts import services
+from project.posts.schemas import (
+    PostCreateSchema,
+    PostPageSchema,
+    PostQuerySchema,
+    PostSchema,
+    PostUpdateSchema,
+    UserPostQuerySchema,
+)
+from project.users import services as users
+
+blp = Blueprint("posts", __name__, url_prefix="/api/v1", description="Posts")
+
+
+@blp.route("/posts")
+class Posts(MethodView):
+    @auth_required(blp, optional=True)
+    @blp.arguments(PostQuerySchema, location="query")
+    @blp.response(200, PostPageSchema, headers=LINK_HEADER)
+    @blp.alt_response(403, response="FORBIDDEN")
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, query):
+        """List published posts, newest first, or your own drafts"""
+        author = services.resolve_author(query["author"]) if "author" in query else None
+        page = services.list_posts(
+            viewer=viewer(),
+            author=author,
+            status=query["status"],
+            cursor=query["cursor"],
+            limit=query["limit"],
+        )
+        return page, 200, next_link_header(page)
+
+    @auth_required(blp)
+    @blp.arguments(PostCreateSchema)
+    @blp.response(201, PostSchema)
+    def post(self, data):
+        """Write a post"""
+        post = services.create_post(author=current_user, data=data)
+        return post, 201, {"Location": url_for("posts.PostById", post_id=post.id)}
+
+
+@blp.route(f"/posts/<{ID}:post_id>")
+class PostById(MethodView):
+    @auth_required(blp, optional=True)
+    @blp.response(200, PostSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, post_id):
+        """Show a post (drafts only to their author)"""
+        return services.visible_post(post_id, viewer())
+
+    @auth_required(blp)
+    @blp.arguments(PostUpdateSchema)
+    @blp.response(200, PostSchema)
+    @blp.alt_response(403, response="FORBIDDEN")
+    @blp.alt_response(404, response="NOT_FOUND")
+    def patch(self, data, post_id):
+        """Edit a post (its author or an admin)"""
+        post = services.visible_post(post_id, current_user)
+        return services.update_post(post=post, actor=current_user, data=data)
+
+    @auth_required(blp)
+    @blp.response(204)
+    @blp.alt_response(403, response="FORBIDDEN")
+    @blp.alt_response(404, response="NOT_FOUND")
+    def delete(self, post_id):
+        """Delete a post (its author or an admin)"""
+        services.delete_post(post=services.visible_post(post_id, current_user), actor=current_user)
+
+
+@blp.route(f"/users/<{ID}:user_id>/posts")
+class UserPosts(MethodView):
+    @auth_required(blp, optional=True)
+    @blp.arguments(UserPostQuerySchema, location="query")
+    @blp.response(200, PostPageSchema, headers=LINK_HEADER)
+    @blp.alt_response(403, response="FORBIDDEN")
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, query, user_id):
+        """List a user's published posts (or your own drafts), newest first"""
+        page = services.list_posts(
+            viewer=viewer(),
+            author=users.get_user(user_id),
+            status=query["status"],
+            cursor=query["cursor"],
+            limit=query["limit"],
+        )
+        return page, 200, next_link_header(page)

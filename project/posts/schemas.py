@@ -1,0 +1,54 @@
+"""The posts API contract."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+
+from project.common.fields import Text
+from project.common.pagination import PaginationQuerySchema, page_schema
+from project.posts.models import STATUSES, PostStatus
+from project.users.schemas import UserSummarySchema
+
+TITLE = ma.validate.Length(min=1, max=200)
+BODY = ma.validate.Length(min=1, max=50_000)
+STATUS = ma.validate.OneOf(STATUSES)
+
+
+class PostSchema(ma.Schema):
+    id = ma.fields.Integer(dump_only=True)
+    title = ma.fields.String(dump_only=True)
+    body = ma.fields.String(dump_only=True)
+    status = ma.fields.String(dump_only=True, metadata={"enum": list(STATUSES)})
+    author = ma.fields.Nested(UserSummarySchema, dump_only=True)
+    created_at = ma.fields.AwareDateTime(dump_only=True)
+    updated_at = ma.fields.AwareDateTime(dump_only=True)
+
+
+class PostCreateSchema(ma.Schema):
+    title = Text(required=True, validate=TITLE)
+    body = Text(required=True, validate=BODY)
+    status = ma.fields.String(load_default=PostStatus.PUBLISHED.value, validate=STATUS)
+
+
+class PostUpdateSchema(ma.Schema):
+    title = Text(validate=TITLE)
+    body = Text(validate=BODY)
+    status = ma.fields.String(validate=STATUS)
+
+
+class UserPostQuerySchema(PaginationQuerySchema):
+    status = ma.fields.String(
+        load_default=PostStatus.PUBLISHED.value,
+        validate=STATUS,
+        metadata={"description": "`draft` lists your own drafts (needs a token)."},
+    )
+
+
+class PostQuerySchema(UserPostQuerySchema):
+    author = Text(
+        validate=ma.validate.Length(min=1, max=20),
+        metadata={"description": "Author id or username."},
+    )
+
+
+PostPageSchema = page_schema(PostSchema, "PostPage")

@@ -1,0 +1,32 @@
+"""The `users` table."""
+
+from __future__ import annotations
+
+from sqlalchemy import Index, String, false, func, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from project.common.models import TimestampMixin
+from project.extensions import db
+
+
+class User(TimestampMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(20))
+    email: Mapped[str] = mapped_column(String(254))
+    display_name: Mapped[str | None] = mapped_column(String(50))
+    bio: Mapped[str | None] = mapped_column(String(500))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_admin: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Published posts; kept by the posts plugin so reads never COUNT(*).
+    post_count: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+
+    __table_args__ = (
+        Index("uq_users_username_lower", func.lower(username), unique=True),
+        Index("uq_users_email_lower", func.lower(email), unique=True),
+        Index("ix_users_created_at_id", "created_at", "id"),
+    )
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.username!r}>"

@@ -1,0 +1,86 @@
+"""/api/v1/users: registration, profiles, and account management."""
+
+from __future__ import annotations
+
+from flask import current_app, url_for
+from flask.views import MethodView
+from flask_jwt_extended import current_user
+from flask_smorest import Blueprint
+
+from project.common.auth import auth_required
+from project.common.fields import ID
+from project.common.pagination import LINK_HEADER, next_link_header
+from project.extensions import limiter
+from project.users import services
+from project.users.schemas import (
+    UserCreateSchema,
+    UserPageSchema,
+    UserQuerySchema,
+    UserSchema,
+    UserUpdateSchema,
+)
+
+blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="Users and profiles")
+
+
+def auth_rate_limit() -> str:
+    return current_app.config["RATELIMIT_AUTH"]
+
+
+@blp.route("")
+class Users(MethodView):
+    @auth_required(blp, optional=True)
+    @blp.arguments(UserQuerySchema, location="query")
+    @blp.response(200, UserPageSchema, headers=LINK_HEADER)
+    def get(self, query):
+        """List users, newest first, optionally by username prefix"""
+        page = services.list_users(q=query.get("q"), cursor=query["cursor"], limit=query["limit"])
+        return page, 200, next_link_header(page)
+
+    @limiter.limit(auth_rate_limit)
+    @blp.arguments(UserCreateSchema)
+    @blp.response(201, UserSchema)
+    @blp.alt_response(409, response="CONFLICT")
+    @blp.alt_response(429, response="TOO_MANY_REQUESTS")
+    def post(self, data):
+        """Register a new user"""
+        user = services.create_user(data=data)
+        return user, 201, {"Location": url_for("users.UserById", user_id=user.id)}
+
+
+@blp.route("/me")
+class Me(MethodView):
+    @auth_required(blp)
+    @blp.response(200, UserSchema)
+    def get(self):
+        """Show the authenticated user"""
+        return current_user
+
+
+@blp.route(f"/<{ID}:user_id>")
+class UserById(MethodView):
+    @auth_required(blp, optional=True)
+    @blp.response(200, UserSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, user_id):
+        """Show a user"""
+        return services.get_user(user_id)
+
+    @auth_required(blp)
+    @blp.arguments(UserUpdateSchema)
+    @blp.response(200, UserSchema)
+    @blp.alt_response(403, response="FORBIDDEN")
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(409, response="CONFLICT")
+    def patch(self, data, user_id):
+        """Update a profile (yourself, or anyone as an admin)"""
+        user = services.get_user(user_id)
+        return services.update_user(user=user, actor=current_user, data=data)
+
+    @auth_required(blp)
+    @blp.response(204)
+    @blp.alt_response(403, response="FORBIDDEN")
+    @blp.alt_response(404, response="NOT_FOUND")
+    def delete(self, user_id):
+        """Delete an account and its posts (yourself, or anyone as an admin)"""
+        services.delete_user(user=services.get_user(user_id), actor=current_user)
