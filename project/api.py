@@ -28,9 +28,7 @@ class PostwellApi(Api):
             self.spec.components.response(status.name, response, lazy=True)
         response = {"description": "Error", "schema": self.ERROR_SCHEMA}
         prepare_response(response, self.spec, PROBLEM_JSON)
-        self.spec.components.response(
-            self.DEFAULT_ERROR_RESPONSE_NAME, response, lazy=True
-        )
+        self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, response, lazy=True)
 
 
 def build_api(app: Flask) -> PostwellApi:

@@ -9,8 +9,9 @@ operator may change is read from an environment variable here and nowhere else;
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any, Mapping
+from typing import Any
 
 DEV_SECRET = "postwell-development-secret-key-not-for-production-use"
 DEFAULT_PLUGINS = ("project.users", "project.auth", "project.posts")
@@ -178,6 +179,4 @@ def config_class(app_env: str | None = None) -> type[BaseConfig]:
     try:
         return CONFIGS[name]
     except KeyError as exc:
-        raise ConfigError(
-            f"APP_ENV must be one of {', '.join(CONFIGS)}; got {name!r}"
-        ) from exc
+        raise ConfigError(f"APP_ENV must be one of {', '.join(CONFIGS)}; got {name!r}") from exc

@@ -54,9 +54,7 @@ def problem(
         body["request_id"] = request_id
     if errors:
         body["errors"] = errors
-    response = current_app.response_class(
-        json.dumps(body), status=status, mimetype=PROBLEM_JSON
-    )
+    response = current_app.response_class(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
@@ -111,11 +109,7 @@ def handle_http_exception(error: HTTPException) -> Response:
     status = error.code or 500
     data = getattr(error, "data", None) or {}
     errors = data.get("errors") or (data.get("messages") if status == 422 else None)
-    headers = {
-        name: value
-        for name, value in error.get_headers()
-        if name.lower() != "content-type"
-    }
+    headers = {name: value for name, value in error.get_headers() if name.lower() != "content-type"}
     headers.update(data.get("headers") or {})
     return problem(status, detail_for(error), errors=errors, headers=headers)
 

@@ -43,9 +43,7 @@ def configure_logging(app: Flask) -> None:
         )
     else:
         handler.setFormatter(
-            logging.Formatter(
-                "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
-            )
+            logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
         )
     handler.addFilter(RequestIdFilter())
     logger = logging.getLogger("postwell")

@@ -9,9 +9,9 @@ plugins under the `postwell.plugins` entry-point group.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterable
 from importlib.metadata import entry_points
 from types import ModuleType
-from typing import Iterable
 
 from flask import Flask
 

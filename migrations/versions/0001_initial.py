@@ -34,9 +34,7 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
     )
     op.create_index("ix_users_created_at_id", "users", ["created_at", "id"])
-    op.create_index(
-        "uq_users_username_lower", "users", [sa.text("lower(username)")], unique=True
-    )
+    op.create_index("uq_users_username_lower", "users", [sa.text("lower(username)")], unique=True)
     op.create_index("uq_users_email_lower", "users", [sa.text("lower(email)")], unique=True)
 
     op.create_table(
@@ -68,9 +66,7 @@ def upgrade():
         sa.Column("status", sa.String(length=16), nullable=False),
         timestamp("created_at"),
         timestamp("updated_at"),
-        sa.CheckConstraint(
-            "status IN ('draft', 'published')", name=op.f("ck_posts_status")
-        ),
+        sa.CheckConstraint("status IN ('draft', 'published')", name=op.f("ck_posts_status")),
         sa.ForeignKeyConstraint(
             ["author_id"],
             ["users.id"],

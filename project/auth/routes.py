@@ -45,4 +45,6 @@ def refresh():
 @blp.response(204)
 def logout(data):
     """Revoke the presented token's session (access or refresh token)"""
-    services.logout(user=current_user, claims=get_jwt(), refresh_token=(data or {}).get("refresh_token"))
+    services.logout(
+        user=current_user, claims=get_jwt(), refresh_token=(data or {}).get("refresh_token")
+    )

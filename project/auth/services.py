@@ -8,9 +8,9 @@ from datetime import datetime
 
 from flask import current_app, request
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
+from flask_jwt_extended.exceptions import JWTExtendedException
 from flask_smorest import abort
 from jwt.exceptions import PyJWTError
-from flask_jwt_extended.exceptions import JWTExtendedException
 from sqlalchemy import select, update
 
 from project.auth.models import AuthSession, RefreshToken
@@ -142,9 +142,7 @@ def logout(*, user: User, claims: dict, refresh_token: str | None) -> None:
 def revoke_all_sessions(user: User) -> int:
     """Log a user out everywhere (e.g. after a password change)."""
     sessions = db.session.scalars(
-        select(AuthSession).where(
-            AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None)
-        )
+        select(AuthSession).where(AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None))
     ).all()
     now = utcnow()
     for session in sessions:

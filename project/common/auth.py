@@ -6,7 +6,8 @@ lookup belongs to the users plugin. This module only knows flask-jwt-extended.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from flask_jwt_extended import get_current_user, jwt_required
 from flask_smorest import Blueprint
@@ -30,9 +31,7 @@ def auth_required(
         security.append({})
 
     def decorator(func: Callable) -> Callable:
-        guarded = jwt_required(optional=optional, refresh=refresh, verify_type=verify_type)(
-            func
-        )
+        guarded = jwt_required(optional=optional, refresh=refresh, verify_type=verify_type)(func)
         guarded = blp.alt_response(401, response="UNAUTHORIZED")(guarded)
         return blp.doc(security=security)(guarded)
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Generic, Sequence, TypeVar
+from datetime import UTC, datetime
+from typing import Any, Generic, TypeVar
 from urllib.parse import urlencode
 
 import marshmallow as ma
@@ -37,7 +38,7 @@ class Cursor:
         return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
     @classmethod
-    def decode(cls, token: str) -> "Cursor":
+    def decode(cls, token: str) -> Cursor:
         """Parse a client-supplied cursor; ValueError on anything malformed."""
         if not token or len(token) > MAX_CURSOR_LENGTH:
             raise ValueError("cursor has an invalid length")
@@ -54,7 +55,7 @@ class Cursor:
             or not 0 < row_id < 2**31
         ):
             raise ValueError("cursor is not one this API issued")
-        return cls(created_at.astimezone(timezone.utc), row_id)
+        return cls(created_at.astimezone(UTC), row_id)
 
 
 class CursorField(ma.fields.String):

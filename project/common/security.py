@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from functools import lru_cache
 
 from argon2 import PasswordHasher
@@ -11,9 +12,7 @@ from flask import current_app
 
 @lru_cache(maxsize=4)
 def _hasher(time_cost: int, memory_cost: int, parallelism: int) -> PasswordHasher:
-    return PasswordHasher(
-        time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism
-    )
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
 
 
 def hasher() -> PasswordHasher:
@@ -27,9 +26,7 @@ def hasher() -> PasswordHasher:
 
 @lru_cache(maxsize=4)
 def _dummy_hash(time_cost: int, memory_cost: int, parallelism: int) -> str:
-    return _hasher(time_cost, memory_cost, parallelism).hash(
-        "postwell-dummy-password"
-    )
+    return _hasher(time_cost, memory_cost, parallelism).hash("postwell-dummy-password")
 
 
 def hash_password(password: str) -> str:
@@ -41,10 +38,8 @@ def verify_password(password_hash: str | None, password: str) -> bool:
     ph = hasher()
     if password_hash is None:
         password_hash = _dummy_hash(ph.time_cost, ph.memory_cost, ph.parallelism)
-        try:
+        with suppress(VerificationError, InvalidHashError):
             ph.verify(password_hash, password)
-        except (VerificationError, InvalidHashError):
-            pass
         return False
     try:
         return ph.verify(password_hash, password)

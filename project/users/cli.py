@@ -20,9 +20,7 @@ users_cli = AppGroup("users", help="Manage users.")
 def create_admin(username: str, email: str, password: str) -> None:
     """Create a user with admin rights."""
     try:
-        data = UserCreateSchema().load(
-            {"username": username, "email": email, "password": password}
-        )
+        data = UserCreateSchema().load({"username": username, "email": email, "password": password})
     except ma.ValidationError as exc:
         raise click.ClickException(f"invalid input: {exc.messages}") from exc
     try:

@@ -28,9 +28,7 @@ class UserSchema(ma.Schema):
         dump_only=True,
         metadata={"description": "Only shown to the user themself and to admins."},
     )
-    post_count = ma.fields.Integer(
-        dump_only=True, metadata={"description": "Published posts."}
-    )
+    post_count = ma.fields.Integer(dump_only=True, metadata={"description": "Published posts."})
     created_at = ma.fields.AwareDateTime(dump_only=True)
     updated_at = ma.fields.AwareDateTime(dump_only=True)
 

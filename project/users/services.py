@@ -33,9 +33,7 @@ def get_user(user_id: int) -> User:
 
 
 def find_by_username(username: str) -> User | None:
-    return db.session.scalar(
-        select(User).where(func.lower(User.username) == username.lower())
-    )
+    return db.session.scalar(select(User).where(func.lower(User.username) == username.lower()))
 
 
 def find_by_login(login: str) -> User | None:
