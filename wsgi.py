@@ -6,10 +6,11 @@ from dotenv import load_dotenv
 
 from project import create_app
 from project.config import ConfigError
+from project.plugins import PluginError
 
 load_dotenv()
 
 try:
     app = create_app()
-except ConfigError as error:
+except (ConfigError, PluginError) as error:
     sys.exit(f"postwell: configuration error: {error}")

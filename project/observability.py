@@ -16,7 +16,8 @@ from flask import Flask, g, request
 from pythonjsonlogger.json import JsonFormatter
 
 REQUEST_ID_HEADER = "X-Request-ID"
-SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+# fullmatch, not match: "$" also matches before a trailing newline.
+SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
 
 access_log = logging.getLogger("postwell.access")
 
@@ -57,7 +58,7 @@ def configure_logging(app: Flask) -> None:
 def start_request() -> None:
     g.started = time.perf_counter()
     incoming = request.headers.get(REQUEST_ID_HEADER, "")
-    g.request_id = incoming if SANE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+    g.request_id = incoming if SANE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
 
 
 def finish_request(response):

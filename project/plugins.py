@@ -33,7 +33,12 @@ def discover(names: Iterable[str]) -> list[ModuleType]:
         except ImportError as exc:
             raise PluginError(f"plugin {name!r} cannot be imported: {exc}") from exc
     for entry_point in entry_points(group=ENTRY_POINT_GROUP):
-        module = entry_point.load()
+        try:
+            module = entry_point.load()
+        except ImportError as exc:
+            raise PluginError(
+                f"plugin entry point {entry_point.name!r} cannot be imported: {exc}"
+            ) from exc
         modules.setdefault(module.__name__, module)
     return list(modules.values())
 

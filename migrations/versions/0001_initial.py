@@ -32,6 +32,7 @@ def upgrade():
         timestamp("created_at"),
         timestamp("updated_at"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
+        sqlite_autoincrement=True,
     )
     op.create_index("ix_users_created_at_id", "users", ["created_at", "id"])
     op.create_index("uq_users_username_lower", "users", [sa.text("lower(username)")], unique=True)
@@ -74,6 +75,7 @@ def upgrade():
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_posts")),
+        sqlite_autoincrement=True,
     )
     op.create_index(
         "ix_posts_author_id_status_created_at_id",

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_jwt_extended import current_user, get_jwt
-from flask_smorest import Blueprint
 
 from project.auth import services
 from project.auth.schemas import LoginSchema, LogoutSchema, TokenSchema
 from project.common.auth import auth_required
+from project.common.blueprint import Blueprint
 from project.extensions import limiter
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Authentication")

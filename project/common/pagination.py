@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,6 +27,8 @@ T = TypeVar("T")
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 MAX_CURSOR_LENGTH = 200
+# Cursors are unpadded URL-safe base64; b64decode would silently skip other characters.
+CURSOR_PATTERN = r"^[A-Za-z0-9_-]+$"
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,8 @@ class Cursor:
         """Parse a client-supplied cursor; ValueError on anything malformed."""
         if not token or len(token) > MAX_CURSOR_LENGTH:
             raise ValueError("cursor has an invalid length")
+        if re.fullmatch(CURSOR_PATTERN, token) is None:
+            raise ValueError("cursor is not one this API issued")
         try:
             padded = token + "=" * (-len(token) % 4)
             created_raw, row_id = json.loads(base64.urlsafe_b64decode(padded))
@@ -55,7 +60,11 @@ class Cursor:
             or not 0 < row_id < 2**31
         ):
             raise ValueError("cursor is not one this API issued")
-        return cls(created_at.astimezone(UTC), row_id)
+        try:
+            created_at = created_at.astimezone(UTC)
+        except OverflowError as exc:  # e.g. year 1 at +14:00 falls before year 1 in UTC
+            raise ValueError("cursor is not one this API issued") from exc
+        return cls(created_at, row_id)
 
 
 class CursorField(ma.fields.String):
@@ -77,10 +86,20 @@ class PaginationQuerySchema(ma.Schema):
         validate=ma.validate.Range(min=1, max=MAX_LIMIT),
         metadata={"description": f"Page size, 1 to {MAX_LIMIT}."},
     )
+    # No `load_default=None`: the spec would offer `null`, which a query string cannot carry.
     cursor = CursorField(
-        load_default=None,
-        metadata={"description": "`next_cursor` from the previous page."},
+        metadata={
+            "description": "`next_cursor` from the previous page.",
+            "minLength": 1,
+            "maxLength": MAX_CURSOR_LENGTH,
+            "pattern": CURSOR_PATTERN,
+        },
     )
+
+    @ma.post_load
+    def first_page_without_cursor(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        data.setdefault("cursor", None)
+        return data
 
 
 def page_schema(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:

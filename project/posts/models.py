@@ -36,6 +36,8 @@ class Post(TimestampMixin, db.Model):
         # Keyset pages: the public feed, and one author's posts (also the FK index).
         Index("ix_posts_status_created_at_id", "status", "created_at", "id"),
         Index("ix_posts_author_id_status_created_at_id", "author_id", "status", "created_at", "id"),
+        # Never reuse a deleted post's id on SQLite (see User).
+        {"sqlite_autoincrement": True},
     )
 
     def __repr__(self) -> str:

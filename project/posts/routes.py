@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import url_for
 from flask.views import MethodView
 from flask_jwt_extended import current_user
-from flask_smorest import Blueprint
 
 from project.common.auth import auth_required, viewer
+from project.common.blueprint import Blueprint
 from project.common.fields import ID
 from project.common.pagination import LINK_HEADER, next_link_header
 from project.posts import services

@@ -43,7 +43,8 @@ def visible_post(post_id: int, viewer: User | None) -> Post:
 
 def resolve_author(author: str) -> User:
     """`?author=` takes an id (all digits) or a username."""
-    if author.isdigit() and 0 < int(author) <= MAX_ID:
+    # isdigit() alone admits "²" and other digits int() rejects (a 500).
+    if author.isascii() and author.isdigit() and 0 < int(author) <= MAX_ID:
         return users.get_user(int(author))
     user = users.find_by_username(author)
     if user is None:
@@ -62,7 +63,11 @@ def list_posts(
     """Published posts (optionally one author's), or the viewer's own drafts."""
     if status == DRAFT:
         if viewer is None:
-            abort(401, message="Listing drafts needs a bearer token.")
+            abort(
+                401,
+                message="Listing drafts needs a bearer token.",
+                headers={"WWW-Authenticate": "Bearer"},  # RFC 9110: every 401 carries one
+            )
         if author is not None and author.id != viewer.id:
             abort(403, message="You can only list your own drafts.")
         author = viewer

@@ -26,6 +26,9 @@ class User(TimestampMixin, db.Model):
         Index("uq_users_username_lower", func.lower(username), unique=True),
         Index("uq_users_email_lower", func.lower(email), unique=True),
         Index("ix_users_created_at_id", "created_at", "id"),
+        # SQLite would otherwise hand a deleted user's id to the next one, and
+        # /users/{id} links (and tokens' `sub`) would name someone else.
+        {"sqlite_autoincrement": True},
     )
 
     def __repr__(self) -> str:

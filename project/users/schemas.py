@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from project.common.fields import Email, Text
+from project.common.fields import Boolean, Email, Text
 from project.common.pagination import PaginationQuerySchema, page_schema
 from project.users.services import can_see_private_fields
 
-USERNAME = ma.validate.Regexp(
+
+class FullMatch(ma.validate.Regexp):
+    """`Regexp` on the whole value: Python's `$` also matches before a final newline."""
+
+    def __call__(self, value: str) -> str:
+        if self.regex.fullmatch(value) is None:
+            raise ma.ValidationError(self._format_error(value))
+        return value
+
+
+USERNAME = FullMatch(
     r"^[A-Za-z0-9_]{3,20}$",
     error="3 to 20 letters, digits or underscores.",
 )
@@ -65,7 +75,7 @@ class UserUpdateSchema(ma.Schema):
         validate=ma.validate.Length(max=128),
         metadata={"description": "Required to change your own password."},
     )
-    is_admin = ma.fields.Boolean(metadata={"description": "Admins only."})
+    is_admin = Boolean(metadata={"description": "Admins only."})
 
 
 class UserQuerySchema(PaginationQuerySchema):

@@ -121,12 +121,10 @@ def update_user(*, user: User, actor: User, data: dict[str, Any]) -> User:
         abort(403, message="Only admins can grant or revoke admin rights.")
     password = data.get("password")
     if password is not None and actor.id == user.id:
+        # 403 like a wrong one: the request is well-formed (the schema cannot
+        # say "required when changing your own password"), the proof is missing.
         if "current_password" not in data:
-            abort(
-                422,
-                message="Changing your password needs your current password.",
-                errors={"json": {"current_password": ["Required to change your password."]}},
-            )
+            abort(403, message="Changing your password needs current_password.")
         if not verify_password(user.password_hash, data["current_password"]):
             abort(403, message="The current password is wrong.")
     if "email" in data:
