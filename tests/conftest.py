@@ -24,6 +24,9 @@ from project.config import database_url
 from project.extensions import cache, db
 from tests.factories import PostFactory, UserFactory, bind_factories
 
+CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+# The machine's Redis; CI has one even in the run whose app uses no Redis.
+LOCAL_REDIS_URL = "redis://127.0.0.1:6379/15"
 TRANSACTION_CONTROL = ("BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK", "COMMIT")
 JWT_TEST_KEY = "postwell-test-jwt-key-that-is-long-enough-for-hs256"
 
@@ -45,6 +48,20 @@ def backend_config(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def app_config(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return backend_config(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def redis_url(app_config: dict[str, Any]) -> str:
+    """A Redis for the tests that exercise Redis itself.
+
+    REDIS_URL when set; under CI the machine's Redis, so that a missing Redis
+    fails these tests there. Only on a bare machine without REDIS_URL do they
+    skip (Redis is optional for Postwell).
+    """
+    url = app_config["REDIS_URL"] or (LOCAL_REDIS_URL if CI else None)
+    if url is None:
+        pytest.skip("needs Redis: set REDIS_URL (CI always has one)")
+    return url
 
 
 @pytest.fixture(scope="session")
@@ -97,6 +114,18 @@ def enable_sqlite_savepoints(engine: sa.Engine) -> None:
         connection.exec_driver_sql("BEGIN")
 
     engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _push_request_context() -> Iterator[None]:
+    """Replace pytest-flask's fixture of this name with one that pushes nothing.
+
+    pytest-flask keeps one request context (so one app context) open for the
+    whole test; Flask then reuses it for every request the test makes, with
+    one SQLAlchemy session and one `g` for all of them. Without it each
+    request gets its own app context and session, as in production.
+    """
+    yield
 
 
 @pytest.fixture(autouse=True)

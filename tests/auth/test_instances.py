@@ -1,0 +1,114 @@
+"""Revocation is shared state: what one instance revokes, every instance refuses.
+
+Two apps from `make_app()` share the database (and Redis when REDIS_URL is
+set) but nothing in process memory. These tests commit for real and delete
+the user they create.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from tests.auth.helpers import LOGIN, LOGOUT, ME, REFRESH, assert_unauthorized, forget_users
+
+pytestmark = pytest.mark.committing
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def pair(instances):
+    """Two instances and a user registered through the first; removed afterwards."""
+    a, b = instances(), instances()
+    username = "inst_" + uuid.uuid4().hex[:12]
+    response = a.test_client().post(
+        "/api/v1/users",
+        json={"username": username, "email": f"{username}@example.com", "password": "password123"},
+    )
+    assert response.status_code == 201, response.json
+    try:
+        yield a.test_client(), b.test_client(), username
+    finally:
+        forget_users(a, username)
+
+
+def login(client, username: str) -> dict[str, str]:
+    response = client.post(LOGIN, json={"login": username, "password": "password123"})
+    assert response.status_code == 200, response.json
+    return response.json
+
+
+def test_tokens_from_one_instance_work_on_another(pair):
+    a, b, username = pair
+
+    tokens = login(a, username)
+
+    assert b.get(ME, headers=bearer(tokens["access_token"])).json["username"] == username
+    assert b.post(REFRESH, headers=bearer(tokens["refresh_token"])).status_code == 200
+
+
+def test_refresh_rotation_on_one_instance_is_seen_by_the_other(pair):
+    a, b, username = pair
+    tokens = login(a, username)
+
+    rotated = a.post(REFRESH, headers=bearer(tokens["refresh_token"]))
+    assert rotated.status_code == 200
+
+    # The spent refresh token is refused by the other instance...
+    assert_unauthorized(b.post(REFRESH, headers=bearer(tokens["refresh_token"])))
+    # ...and that reuse ended the session everywhere, rotated pair included.
+    new = rotated.json
+    for client in (a, b):
+        assert_unauthorized(client.get(ME, headers=bearer(new["access_token"])))
+        assert_unauthorized(client.post(REFRESH, headers=bearer(new["refresh_token"])))
+
+
+def test_logout_on_one_instance_is_seen_by_the_other(pair):
+    a, b, username = pair
+    tokens = login(a, username)
+    other = login(a, username)
+    assert b.get(ME, headers=bearer(tokens["access_token"])).status_code == 200
+
+    assert a.post(LOGOUT, headers=bearer(tokens["access_token"])).status_code == 204
+
+    assert_unauthorized(b.get(ME, headers=bearer(tokens["access_token"])))
+    assert_unauthorized(b.post(REFRESH, headers=bearer(tokens["refresh_token"])))
+    # Another session of the same user is still good on both.
+    assert b.get(ME, headers=bearer(other["access_token"])).status_code == 200
+    assert a.get(ME, headers=bearer(other["access_token"])).status_code == 200
+
+
+def test_password_change_on_one_instance_ends_sessions_on_the_other(pair):
+    a, b, username = pair
+    tokens = login(a, username)
+    user_id = a.get(ME, headers=bearer(tokens["access_token"])).json["id"]
+
+    changed = a.patch(
+        f"/api/v1/users/{user_id}",
+        json={"password": "newpassword1", "current_password": "password123"},
+        headers=bearer(tokens["access_token"]),
+    )
+    assert changed.status_code == 200
+
+    assert_unauthorized(b.get(ME, headers=bearer(tokens["access_token"])))
+    assert_unauthorized(b.post(REFRESH, headers=bearer(tokens["refresh_token"])))
+    assert b.post(LOGIN, json={"login": username, "password": "newpassword1"}).status_code == 200
+
+
+def test_account_deletion_on_one_instance_is_seen_by_the_other(pair):
+    a, b, username = pair
+    tokens = login(a, username)
+    user_id = a.get(ME, headers=bearer(tokens["access_token"])).json["id"]
+
+    assert (
+        a.delete(f"/api/v1/users/{user_id}", headers=bearer(tokens["access_token"])).status_code
+        == 204
+    )
+
+    assert_unauthorized(b.get(ME, headers=bearer(tokens["access_token"])))
+    assert_unauthorized(b.post(REFRESH, headers=bearer(tokens["refresh_token"])))
+    assert b.get(f"/api/v1/users/{user_id}").status_code == 404

@@ -1,0 +1,170 @@
+"""POST /api/v1/auth/login."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+
+from project.auth.models import AuthSession, RefreshToken
+from tests.auth.helpers import LOGIN, ME, REFRESH, assert_problem, assert_unauthorized, claims
+from tests.users.helpers import count, field_errors, rows, stored_user
+
+INVALID = "Invalid username/email or password."
+
+
+def login(client, login: str, password: str = "password123", **kwargs):
+    return client.post(LOGIN, json={"login": login, "password": password}, **kwargs)
+
+
+@pytest.mark.parametrize(
+    "name", ["alice", "ALICE", "Alice", "alice@example.com", "ALICE@Example.COM"]
+)
+def test_login_by_username_or_email_case_insensitively(client, api, alice, name):
+    response = login(client, name)
+
+    assert response.status_code == 200
+    me = client.get(ME, headers=api.bearer(response.json["access_token"]))
+    assert me.json["id"] == alice.id
+
+
+def test_login_response_shape(app, client, alice):
+    response = login(client, "alice")
+
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    body = response.json
+    assert set(body) == {"access_token", "refresh_token", "token_type", "expires_in"}
+    assert body["token_type"] == "Bearer"
+    expected = int(app.config["JWT_ACCESS_TOKEN_EXPIRES"].total_seconds())
+    assert body["expires_in"] == expected
+    assert body["access_token"] != body["refresh_token"]
+
+    access = claims(app, body["access_token"])
+    refresh = claims(app, body["refresh_token"])
+    assert access["type"] == "access"
+    assert refresh["type"] == "refresh"
+    assert access["sub"] == refresh["sub"] == str(alice.id)
+    assert access["sid"] == refresh["sid"]
+    assert access["exp"] - access["iat"] == expected
+    assert refresh["exp"] > access["exp"]
+
+
+def test_login_records_a_session_and_a_refresh_token(app, client, session, alice):
+    response = login(
+        client,
+        "alice",
+        headers={"User-Agent": "pytest-agent/1.0"},
+        environ_base={"REMOTE_ADDR": "203.0.113.7"},
+    )
+    refresh = claims(app, response.json["refresh_token"])
+
+    sessions = rows(
+        session, sa.select(AuthSession.__table__).where(AuthSession.user_id == alice.id)
+    )
+    assert [s["id"] for s in sessions] == [refresh["sid"]]
+    assert sessions[0]["revoked_at"] is None
+    assert sessions[0]["user_agent"] == "pytest-agent/1.0"
+    assert sessions[0]["ip_address"] == "203.0.113.7"
+    assert sessions[0]["expires_at"] > sessions[0]["created_at"]
+    tokens = rows(session, sa.select(RefreshToken.__table__))
+    assert [(t["jti"], t["session_id"], t["used_at"]) for t in tokens] == [
+        (refresh["jti"], refresh["sid"], None)
+    ]
+
+
+def test_each_login_is_a_separate_session(app, client, alice):
+    first = login(client, "alice").json
+    second = login(client, "alice").json
+
+    assert claims(app, first["access_token"])["sid"] != claims(app, second["access_token"])["sid"]
+
+
+def test_wrong_password_and_unknown_user_get_identical_answers(client, alice):
+    wrong_password = login(client, "alice", "not-the-password")
+    unknown_user = login(client, "nobody", "password123")
+    unknown_email = login(client, "nobody@example.com", "password123")
+
+    bodies = []
+    for response in (wrong_password, unknown_user, unknown_email):
+        body = assert_unauthorized(response, INVALID)
+        body.pop("request_id", None)
+        bodies.append(body)
+    assert bodies[0] == bodies[1] == bodies[2]
+    assert wrong_password.headers["WWW-Authenticate"] == unknown_user.headers["WWW-Authenticate"]
+
+
+def test_failed_login_creates_no_session(client, session, alice):
+    login(client, "alice", "not-the-password")
+
+    assert count(session, AuthSession) == 0
+
+
+def test_password_is_case_sensitive(client, alice):
+    assert_unauthorized(login(client, "alice", "PASSWORD123"), INVALID)
+
+
+def test_email_login_needs_the_whole_address(client, alice):
+    assert_unauthorized(login(client, "alice@example", "password123"), INVALID)
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"password": "password123"}, "login"),
+        ({"login": "alice"}, "password"),
+        ({"login": "", "password": "password123"}, "login"),
+        ({"login": "alice", "password": ""}, "password"),
+        ({"login": "alice", "password": "x" * 129}, "password"),
+        ({"login": "a" * 255, "password": "password123"}, "login"),
+        ({"login": "alice", "password": "password123", "remember": True}, "remember"),
+    ],
+)
+def test_login_validation_is_422(client, alice, body, field):
+    assert field in field_errors(client.post(LOGIN, json=body))
+
+
+def test_login_is_not_rate_limited_in_the_testing_config(client, alice):
+    for _ in range(15):
+        assert login(client, "alice", "wrong-password").status_code == 401
+    assert login(client, "alice").status_code == 200
+
+
+def test_login_with_a_bad_body_is_a_problem(client):
+    assert_problem(client.post(LOGIN, data="{", content_type="application/json"), 400)
+
+
+def test_login_only_accepts_post(client):
+    response = client.get(LOGIN)
+
+    assert_problem(response, 405)
+
+
+def test_tokens_from_login_work_for_refresh(client, api, alice):
+    tokens = login(client, "alice").json
+
+    response = client.post(REFRESH, headers=api.bearer(tokens["refresh_token"]))
+
+    assert response.status_code == 200
+
+
+def test_login_upgrades_a_hash_made_with_other_cost_parameters(client, session, user_factory):
+    old_hash = PasswordHasher(time_cost=2, memory_cost=2048, parallelism=1).hash("password123")
+    user = user_factory(username="legacy", password_hash=old_hash)
+
+    assert login(client, "legacy").status_code == 200
+
+    stored = stored_user(session, user.id)["password_hash"]
+    assert stored != old_hash
+    assert "$m=1024,t=1,p=1$" in stored
+    # ...and the upgraded hash still verifies the same password.
+    assert login(client, "legacy").status_code == 200
+    assert_unauthorized(login(client, "legacy", "wrong-password"), INVALID)
+
+
+def test_login_keeps_a_current_hash(client, session, alice):
+    before = stored_user(session, alice.id)["password_hash"]
+
+    login(client, "alice")
+
+    assert stored_user(session, alice.id)["password_hash"] == before

@@ -1,0 +1,206 @@
+"""POST /api/v1/auth/logout."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import redis
+
+from project.auth.models import AuthSession
+from project.auth.revocation import KEY_PREFIX
+from tests.auth.helpers import (
+    LOGOUT,
+    ME,
+    REFRESH,
+    assert_unauthorized,
+    claims,
+    encode,
+    forget_users,
+)
+from tests.users.helpers import count, field_errors
+
+
+def me(client, api, token: str):
+    return client.get(ME, headers=api.bearer(token))
+
+
+def refresh(client, api, token: str):
+    return client.post(REFRESH, headers=api.bearer(token))
+
+
+def test_logout_with_access_token_ends_the_session(app, client, api, session, alice):
+    tokens = api.login("alice")
+
+    response = client.post(LOGOUT, headers=api.bearer(tokens["access_token"]))
+
+    assert response.status_code == 204
+    assert response.get_data() == b""
+    assert_unauthorized(
+        me(client, api, tokens["access_token"]), "The bearer token has been revoked."
+    )
+    assert_unauthorized(refresh(client, api, tokens["refresh_token"]))
+    sid = claims(app, tokens["access_token"])["sid"]
+    assert (
+        count(session, AuthSession, AuthSession.id == sid, AuthSession.revoked_at.is_not(None)) == 1
+    )
+
+
+def test_logout_leaves_other_sessions_alone(client, api, alice):
+    ending = api.login("alice")
+    staying = api.login("alice")
+
+    client.post(LOGOUT, headers=api.bearer(ending["access_token"]))
+
+    assert me(client, api, staying["access_token"]).status_code == 200
+    assert refresh(client, api, staying["refresh_token"]).status_code == 200
+
+
+def test_logout_with_refresh_token_as_bearer(client, api, alice):
+    tokens = api.login("alice")
+
+    response = client.post(LOGOUT, headers=api.bearer(tokens["refresh_token"]))
+
+    assert response.status_code == 204
+    assert_unauthorized(me(client, api, tokens["access_token"]))
+    assert_unauthorized(refresh(client, api, tokens["refresh_token"]))
+
+
+def test_logout_with_refresh_token_in_body_revokes_that_session_too(client, api, alice):
+    first = api.login("alice")
+    second = api.login("alice")
+    third = api.login("alice")
+
+    response = client.post(
+        LOGOUT,
+        json={"refresh_token": second["refresh_token"]},
+        headers=api.bearer(first["access_token"]),
+    )
+
+    assert response.status_code == 204
+    for tokens in (first, second):
+        assert_unauthorized(me(client, api, tokens["access_token"]))
+        assert_unauthorized(refresh(client, api, tokens["refresh_token"]))
+    assert me(client, api, third["access_token"]).status_code == 200
+
+
+def test_logout_with_own_sessions_refresh_token_in_body(client, api, alice):
+    tokens = api.login("alice")
+
+    response = client.post(
+        LOGOUT,
+        json={"refresh_token": tokens["refresh_token"]},
+        headers=api.bearer(tokens["access_token"]),
+    )
+
+    assert response.status_code == 204
+    assert_unauthorized(refresh(client, api, tokens["refresh_token"]))
+
+
+def test_logout_twice_is_401(client, api, alice):
+    tokens = api.login("alice")
+    client.post(LOGOUT, headers=api.bearer(tokens["access_token"]))
+
+    assert_unauthorized(client.post(LOGOUT, headers=api.bearer(tokens["access_token"])))
+
+
+def test_logout_needs_a_token(client):
+    assert_unauthorized(client.post(LOGOUT))
+
+
+@pytest.mark.parametrize("garbage", ["garbage", "a.b.c", "x" * 4097, "Bearer x.y.z"])
+def test_logout_with_garbage_refresh_token_is_422_and_changes_nothing(client, api, alice, garbage):
+    tokens = api.login("alice")
+
+    response = client.post(
+        LOGOUT, json={"refresh_token": garbage}, headers=api.bearer(tokens["access_token"])
+    )
+
+    assert "refresh_token" in field_errors(response)
+    # The failed logout revoked nothing.
+    assert me(client, api, tokens["access_token"]).status_code == 200
+    assert refresh(client, api, tokens["refresh_token"]).status_code == 200
+
+
+def test_logout_with_someone_elses_refresh_token_is_422(client, api, alice, user_factory):
+    user_factory(username="bob")
+    mine = api.login("alice")
+    theirs = api.login("bob")
+
+    response = client.post(
+        LOGOUT,
+        json={"refresh_token": theirs["refresh_token"]},
+        headers=api.bearer(mine["access_token"]),
+    )
+
+    assert "refresh_token" in field_errors(response)
+    assert me(client, api, theirs["access_token"]).status_code == 200
+    assert me(client, api, mine["access_token"]).status_code == 200
+
+
+def test_logout_with_an_access_token_in_body_is_422(client, api, alice):
+    first = api.login("alice")
+    second = api.login("alice")
+
+    response = client.post(
+        LOGOUT,
+        json={"refresh_token": second["access_token"]},
+        headers=api.bearer(first["access_token"]),
+    )
+
+    assert "refresh_token" in field_errors(response)
+    assert me(client, api, second["access_token"]).status_code == 200
+
+
+def test_logout_with_a_forged_refresh_token_in_body_is_422(app, client, api, alice):
+    first = api.login("alice")
+    second = api.login("alice")
+    forged = encode(claims(app, second["refresh_token"]), "some-other-key-" * 4)
+
+    response = client.post(
+        LOGOUT, json={"refresh_token": forged}, headers=api.bearer(first["access_token"])
+    )
+
+    assert "refresh_token" in field_errors(response)
+
+
+def test_logout_rejects_unknown_body_fields(client, api, alice):
+    tokens = api.login("alice")
+
+    response = client.post(
+        LOGOUT, json={"everywhere": True}, headers=api.bearer(tokens["access_token"])
+    )
+
+    assert "everywhere" in field_errors(response)
+
+
+@pytest.mark.committing
+def test_logout_is_written_to_redis(instances, redis_url):
+    instance = instances(REDIS_URL=redis_url)
+    client = instance.test_client()
+    username = "redis_" + uuid.uuid4().hex[:12]
+    registered = client.post(
+        "/api/v1/users",
+        json={"username": username, "email": f"{username}@example.com", "password": "password123"},
+    )
+    assert registered.status_code == 201, registered.json
+    store = redis.Redis.from_url(redis_url)
+    sid = None
+    try:
+        tokens = client.post(
+            "/api/v1/auth/login", json={"login": username, "password": "password123"}
+        ).json
+        sid = claims(instance, tokens["access_token"])["sid"]
+        assert not store.exists(KEY_PREFIX + sid)
+
+        client.post(LOGOUT, headers={"Authorization": f"Bearer {tokens['access_token']}"})
+
+        assert store.exists(KEY_PREFIX + sid)
+        ttl = store.ttl(KEY_PREFIX + sid)
+        refresh_lifetime = instance.config["JWT_REFRESH_TOKEN_EXPIRES"].total_seconds()
+        assert 0 < ttl <= refresh_lifetime + 1
+    finally:
+        if sid:
+            store.delete(KEY_PREFIX + sid)
+        store.close()
+        forget_users(instance, username)

@@ -1,0 +1,111 @@
+"""Rate limits on the credential endpoints (off in the testing config, on here)."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from tests.auth.helpers import LOGIN, assert_problem
+
+# These apps are separate instances outside the per-test rollback; the
+# requests below are refused or fail validation, so they write no rows.
+pytestmark = pytest.mark.committing
+
+
+def random_ip() -> str:
+    """A fresh client address, so runs against a shared Redis never collide."""
+    return "10." + ".".join(str(random.randint(0, 255)) for _ in range(3))
+
+
+@pytest.fixture
+def limited(instances):
+    return instances(RATE_LIMITS_ENABLED=True, RATELIMIT_AUTH="3 per minute").test_client()
+
+
+def attempt_login(client, ip: str):
+    return client.post(
+        LOGIN,
+        json={"login": "nobody-at-all", "password": "wrong-password"},
+        environ_base={"REMOTE_ADDR": ip},
+    )
+
+
+def assert_too_many(response) -> None:
+    body = assert_problem(response, 429)
+    assert body["title"] == "Too Many Requests"
+    assert body["detail"].startswith("Rate limit exceeded")
+    assert "3 per 1 minute" in body["detail"]
+    assert "Retry-After" in response.headers or "X-RateLimit-Limit" in response.headers
+    if "Retry-After" in response.headers:
+        assert 0 < int(response.headers["Retry-After"]) <= 60
+    if "X-RateLimit-Limit" in response.headers:
+        assert response.headers["X-RateLimit-Limit"] == "3"
+        assert response.headers["X-RateLimit-Remaining"] == "0"
+
+
+def test_fourth_login_in_a_minute_is_429(limited):
+    ip = random_ip()
+
+    for _ in range(3):
+        response = attempt_login(limited, ip)
+        assert response.status_code == 401
+        assert response.headers.get("X-RateLimit-Limit", "3") == "3"
+
+    assert_too_many(attempt_login(limited, ip))
+    assert_too_many(attempt_login(limited, ip))
+
+
+def test_limits_are_per_client_address(limited):
+    busy, other = random_ip(), random_ip()
+    for _ in range(4):
+        attempt_login(limited, busy)
+
+    assert attempt_login(limited, other).status_code == 401
+    assert attempt_login(limited, busy).status_code == 429
+
+
+def test_registration_is_rate_limited(limited):
+    ip = random_ip()
+
+    def register():
+        # Invalid, so nothing is written; the limit is checked first anyway.
+        return limited.post(
+            "/api/v1/users",
+            json={"username": "x", "email": "bad", "password": "short"},
+            environ_base={"REMOTE_ADDR": ip},
+        )
+
+    for _ in range(3):
+        assert register().status_code == 422
+    assert_too_many(register())
+
+
+def test_refresh_is_rate_limited(limited):
+    ip = random_ip()
+
+    def refresh():
+        return limited.post(
+            "/api/v1/auth/refresh",
+            headers={"Authorization": "Bearer not-a-token"},
+            environ_base={"REMOTE_ADDR": ip},
+        )
+
+    for _ in range(3):
+        assert refresh().status_code == 401
+    assert_too_many(refresh())
+
+
+def test_reading_is_not_limited_by_the_auth_limit(limited):
+    ip = random_ip()
+
+    for _ in range(6):
+        assert limited.get("/api/v1/users", environ_base={"REMOTE_ADDR": ip}).status_code == 200
+
+
+def test_disabled_limits_never_answer_429(instances):
+    client = instances(RATE_LIMITS_ENABLED=False, RATELIMIT_AUTH="1 per minute").test_client()
+    ip = random_ip()
+
+    for _ in range(5):
+        assert attempt_login(client, ip).status_code == 401

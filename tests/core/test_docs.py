@@ -1,0 +1,189 @@
+"""The OpenAPI document and the self-hosted Swagger UI."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from schemathesis.specs.openapi.definitions import OPENAPI_30_VALIDATOR
+
+from project.errors import PROBLEM_JSON
+
+SPEC_PATH = "/api/v1/openapi.json"
+IGNORED_METHODS = {"HEAD", "OPTIONS"}
+
+
+@pytest.fixture
+def spec(client) -> dict:
+    response = client.get(SPEC_PATH)
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    return json.loads(response.get_data(as_text=True))
+
+
+def openapi_path(rule: str) -> str:
+    """`/api/v1/users/<int(min=1):user_id>` -> `/api/v1/users/{user_id}`."""
+    return re.sub(r"<(?:[^<>]*:)?([^<>:]+)>", r"{\1}", rule)
+
+
+def api_routes(app) -> dict[str, set[str]]:
+    routes: dict[str, set[str]] = {}
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith(("/api/", "/health")) or rule.rule == SPEC_PATH:
+            continue
+        methods = {method.lower() for method in rule.methods - IGNORED_METHODS}
+        routes.setdefault(openapi_path(rule.rule), set()).update(methods)
+    return routes
+
+
+def operations(spec: dict):
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            if method in {"get", "put", "post", "patch", "delete"}:
+                yield path, method, operation
+
+
+def resolve(spec: dict, node: dict) -> dict:
+    while "$ref" in node:
+        *_, section, name = node["$ref"].split("/")
+        node = spec["components"][section][name]
+    return node
+
+
+def test_spec_is_valid_openapi_3(spec):
+    assert spec["openapi"].startswith("3.")
+    assert spec["info"]["title"] == "Postwell API"
+    assert spec["info"]["version"] == "v1"
+    OPENAPI_30_VALIDATOR.validate(spec)
+
+
+def test_spec_lists_every_route_and_nothing_else(app, spec):
+    routes = api_routes(app)
+    documented = {
+        path: {method for method in item if method in {"get", "put", "post", "patch", "delete"}}
+        for path, item in spec["paths"].items()
+    }
+    assert documented == routes
+
+
+def test_spec_covers_users_auth_posts_and_health(spec):
+    expected = {
+        ("/api/v1/users", "get"),
+        ("/api/v1/users", "post"),
+        ("/api/v1/users/me", "get"),
+        ("/api/v1/users/{user_id}", "get"),
+        ("/api/v1/users/{user_id}", "patch"),
+        ("/api/v1/users/{user_id}", "delete"),
+        ("/api/v1/auth/login", "post"),
+        ("/api/v1/auth/refresh", "post"),
+        ("/api/v1/auth/logout", "post"),
+        ("/api/v1/posts", "get"),
+        ("/api/v1/posts", "post"),
+        ("/api/v1/posts/{post_id}", "get"),
+        ("/api/v1/posts/{post_id}", "patch"),
+        ("/api/v1/posts/{post_id}", "delete"),
+        ("/api/v1/users/{user_id}/posts", "get"),
+        ("/health/live", "get"),
+        ("/health/ready", "get"),
+    }
+    assert expected <= {(path, method) for path, method, _ in operations(spec)}
+
+
+def test_bearer_security_scheme(spec):
+    assert spec["components"]["securitySchemes"]["bearerAuth"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+    }
+    me = spec["paths"]["/api/v1/users/me"]["get"]
+    assert me["security"] == [{"bearerAuth": []}]
+    # Optional auth: a token or none.
+    assert {"bearerAuth": []} in spec["paths"]["/api/v1/posts"]["get"]["security"]
+    assert {} in spec["paths"]["/api/v1/posts"]["get"]["security"]
+    # Health probes are public.
+    assert "security" not in spec["paths"]["/health/ready"]["get"]
+
+
+def test_every_secured_operation_documents_401(spec):
+    for path, method, operation in operations(spec):
+        if any("bearerAuth" in requirement for requirement in operation.get("security", [])):
+            assert "401" in operation["responses"], (path, method)
+
+
+def test_every_error_response_is_problem_json(spec):
+    seen = set()
+    for path, method, operation in operations(spec):
+        assert "default" not in operation["responses"], (path, method)
+        for status, response in operation["responses"].items():
+            if int(status) < 400:
+                continue
+            seen.add(status)
+            content = resolve(spec, response)["content"]
+            assert set(content) == {PROBLEM_JSON}, (path, method, status)
+            schema = resolve(spec, content[PROBLEM_JSON]["schema"])
+            assert {"type", "title", "status", "detail", "instance"} <= set(schema["properties"])
+    assert {"401", "404", "422", "500"} <= seen
+
+
+def test_framework_errors_are_documented(spec):
+    create_user = spec["paths"]["/api/v1/users"]["post"]["responses"]
+    assert {"400", "413", "422", "500"} <= set(create_user)
+    show_post = spec["paths"]["/api/v1/posts/{post_id}"]["get"]["responses"]
+    assert {"404", "500"} <= set(show_post)
+    ready = spec["paths"]["/health/ready"]["get"]["responses"]
+    assert "503" in ready
+
+
+def test_docs_page_uses_self_hosted_assets(client):
+    response = client.get("/docs")
+
+    assert response.status_code == 200
+    assert response.mimetype == "text/html"
+    html = response.get_data(as_text=True)
+    assert "/docs/assets/swagger-ui-bundle.js" in html
+    assert "/docs/assets/swagger-ui.css" in html
+    assert SPEC_PATH in html
+    references = re.findall(r"""<(?:script|link)\b[^>]*\b(?:src|href)\s*=\s*["']([^"']+)""", html)
+    assert references
+    for url in references:
+        assert url.startswith("/docs/assets/"), url
+    assert not re.search(r"(?:https?:)?//[\w.-]+\.\w+/", html), "external URL in /docs"
+
+
+def test_every_asset_the_docs_page_references_is_served(client):
+    html = client.get("/docs").get_data(as_text=True)
+    for url in re.findall(r"""(?:src|href)\s*=\s*["'](/docs/assets/[^"']+)""", html):
+        with client.get(url) as response:
+            assert response.status_code == 200, url
+            assert response.get_data(), url
+
+
+@pytest.mark.parametrize(
+    ("asset", "mimetype"),
+    [("swagger-ui-bundle.js", "javascript"), ("swagger-ui.css", "text/css")],
+)
+def test_swagger_assets_are_served(client, asset, mimetype):
+    with client.get(f"/docs/assets/{asset}") as response:
+        assert response.status_code == 200
+        assert mimetype in response.mimetype
+        assert len(response.get_data()) > 1000
+        assert response.cache_control.max_age == 86400
+
+
+@pytest.mark.parametrize(
+    "path", ["/docs/assets/nope.js", "/docs/assets/../__init__.py", "/docs/assets/%2e%2e/setup.py"]
+)
+def test_missing_or_escaping_asset_is_a_404_problem(client, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response.mimetype == "application/problem+json"
+
+
+def test_cli_writes_the_spec(app, client, tmp_path):
+    target = tmp_path / "openapi.json"
+
+    result = app.test_cli_runner().invoke(args=["openapi", "write", "--format=json", str(target)])
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(target.read_text()) == client.get(SPEC_PATH).json

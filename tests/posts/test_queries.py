@@ -1,0 +1,140 @@
+"""Query-count guards: a page of posts costs the same few statements at any size.
+
+Each request runs in its own app context and session (see conftest), so the
+counts below are what a production request costs.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+URL = "/api/v1/posts"
+
+
+@pytest.fixture
+def auth_statements(app) -> int:
+    """SQL an authenticated request adds: the user lookup, plus the revocation
+    check when it is answered by the database (with Redis it costs no SQL)."""
+    return 1 if app.config["REDIS_URL"] else 2
+
+
+@pytest.fixture
+def measure(client, count_queries):
+    """`measure(url, headers)` -> (response, statements)."""
+
+    def run(url: str, headers: dict[str, str] | None = None, **kwargs):
+        with count_queries() as statements:
+            response = client.get(url, headers=headers, **kwargs)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return response, list(statements)
+
+    return run
+
+
+@pytest.fixture
+def posts_by_many_authors(make_posts, user_factory):
+    """`make(n)`: n published posts, each by a different author."""
+
+    def make(count: int):
+        authors = user_factory.create_batch(count)
+        return make_posts(count, authors=authors), authors
+
+    return make
+
+
+def assert_authors_match(response, posts, authors) -> None:
+    author_of = {post.id: post.author_id for post in posts}
+    names = {author.id: author.username for author in authors}
+    for item in response.json["items"]:
+        assert item["author"] == {
+            "id": author_of[item["id"]],
+            "username": names[author_of[item["id"]]],
+        }
+
+
+@pytest.mark.parametrize("count", [5, 100])
+def test_feed_is_one_statement_for_any_number_of_authors(measure, posts_by_many_authors, count):
+    posts, authors = posts_by_many_authors(count)
+    response, statements = measure(URL, query_string={"limit": 100})
+    assert len(response.json["items"]) == count
+    assert_authors_match(response, posts, authors)
+    assert len(statements) == 1, statements
+    # The authors come with the posts, in the same statement.
+    assert "JOIN users" in statements[0]
+
+
+@pytest.mark.parametrize("count", [5, 100])
+def test_authenticated_feed_adds_only_the_token_lookups(
+    measure, posts_by_many_authors, user_factory, auth, auth_statements, count
+):
+    posts, authors = posts_by_many_authors(count)
+    reader = user_factory()
+    headers = auth(reader)
+    response, statements = measure(URL, headers, query_string={"limit": 100})
+    assert len(response.json["items"]) == count
+    assert_authors_match(response, posts, authors)
+    assert len(statements) == 1 + auth_statements, statements
+    assert len(statements) <= 4
+
+
+def test_feed_cost_does_not_grow_with_the_page(measure, posts_by_many_authors):
+    posts_by_many_authors(100)
+    costs = {
+        limit: len(measure(URL, query_string={"limit": limit})[1]) for limit in (1, 5, 50, 100)
+    }
+    assert set(costs.values()) == {1}, costs
+
+
+def test_feed_by_author_name_is_two_statements(measure, make_posts, alice):
+    make_posts(100, authors=[alice])
+    response, statements = measure(URL, query_string={"author": "alice", "limit": 100})
+    assert len(response.json["items"]) == 100
+    # Resolving the author, then the page.
+    assert len(statements) == 2, statements
+
+
+@pytest.mark.parametrize("count", [5, 100])
+def test_own_drafts_listing_is_constant(measure, make_posts, alice, auth, auth_statements, count):
+    make_posts(count, authors=[alice], status="draft")
+    response, statements = measure(URL, auth(alice), query_string={"status": "draft", "limit": 100})
+    assert len(response.json["items"]) == count
+    assert len(statements) == 1 + auth_statements, statements
+
+
+@pytest.mark.parametrize("count", [5, 100])
+def test_user_posts_is_constant(measure, make_posts, alice, bob, auth, auth_statements, count):
+    make_posts(count, authors=[alice])
+    url = f"/api/v1/users/{alice.id}/posts"
+
+    response, statements = measure(url, query_string={"limit": 100})
+    assert len(response.json["items"]) == count
+    assert {item["author"]["username"] for item in response.json["items"]} == {"alice"}
+    # The user (404 if missing), then the page.
+    assert len(statements) == 2, statements
+
+    response, statements = measure(url, auth(bob), query_string={"limit": 100})
+    assert len(response.json["items"]) == count
+    assert len(statements) == 2 + auth_statements, statements
+    assert len(statements) <= 4
+
+
+def test_single_post_is_one_statement(measure, make_posts, alice, bob, auth, auth_statements):
+    post = make_posts(1, authors=[alice])[0]
+    response, statements = measure(f"{URL}/{post.id}")
+    assert response.json["author"] == {"id": alice.id, "username": "alice"}
+    assert len(statements) == 1, statements
+    assert "JOIN users" in statements[0]
+
+    response, statements = measure(f"{URL}/{post.id}", auth(bob))
+    assert response.json["author"] == {"id": alice.id, "username": "alice"}
+    assert len(statements) == 1 + auth_statements, statements
+    assert len(statements) <= 4
+
+
+def test_a_repeated_request_costs_the_same(measure, make_posts, alice, auth, auth_statements):
+    """Each request starts from an empty session: nothing is served from an
+    identity map an earlier request filled."""
+    post = make_posts(1, authors=[alice])[0]
+    headers = auth(alice)
+    costs = [len(measure(f"{URL}/{post.id}", headers)[1]) for _ in range(3)]
+    assert costs == [1 + auth_statements] * 3

@@ -1,0 +1,342 @@
+"""API contract tests: schemathesis against the WSGI app, in-process.
+
+Every operation in /api/v1/openapi.json is exercised by property-based tests
+generated from the spec itself, as three identities (anonymous, a user who
+registered through the API, an admin made by `flask users create-admin`),
+with every schemathesis check enabled (its default: all of them) and both
+generation modes, positive and negative (schema-violating):
+
+* `test_api_contract`: per operation, the examples, coverage and fuzzing
+  phases. Coverage sends boundary and invalid values (NUL, huge integers,
+  wrong JSON types, oversized strings, unknown properties, malformed or
+  unsupported Content-Type, missing Authorization, undocumented methods).
+* `test_api_workflows`: stateful scenarios chaining operations through the
+  links schemathesis infers (POST -> Location -> GET/PATCH/DELETE), which is
+  where `use_after_free` and `ensure_resource_availability` apply.
+* `test_edge_input_is_rejected`: the worst cases the issue names, each
+  asserted to be the documented 4xx, in problem+json, conforming to the spec.
+
+Generation is derandomized (a fixed sequence per operation), so CI runs are
+reproducible; rate limits stay disabled by the testing config. For a deeper
+local run raise the budget: CONTRACT_EXAMPLES=500 CONTRACT_SCENARIOS=300.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import hypothesis
+import pytest
+import schemathesis
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from schemathesis import GenerationMode
+from schemathesis.config import HealthCheck
+from schemathesis.core.parameters import ParameterLocation
+from schemathesis.generation.stateful import run_state_machine_as_test
+
+from project.common.fields import MAX_ID
+from project.common.models import utcnow
+from project.common.pagination import Cursor
+from project.extensions import db
+from project.users.models import User
+
+SPEC_PATH = "/api/v1/openapi.json"
+# Fuzzing-phase examples per operation and identity; the examples and
+# coverage phases add their own (bounded) cases on top.
+MAX_EXAMPLES = int(os.environ.get("CONTRACT_EXAMPLES", 25))
+WORKFLOW_SCENARIOS = int(os.environ.get("CONTRACT_SCENARIOS", 25))
+WORKFLOW_STEPS = 6
+PASSWORD = "contract-password"
+IDENTITIES = ("anonymous", "user", "admin")
+
+# Unique usernames across identities, re-registrations and tests.
+usernames = (f"contract_{number}" for number in itertools.count())
+
+schema = schemathesis.pytest.from_fixture("contract_schema")
+
+
+class Identity:
+    """Who sends the generated requests: nobody, a user, or an admin.
+
+    Users register through the API, admins through `flask users create-admin`.
+    A case may log its session out, delete the account, or (as an admin)
+    drop its own admin rights; `tokens()` logs in afresh for every case and
+    repairs the identity, so every example starts with credentials that work
+    (a stale token would only ever test 401).
+    """
+
+    def __init__(self, app: Flask, client: FlaskClient, mode: str) -> None:
+        self.app = app
+        self.client = client
+        self.mode = mode
+        self.username: str | None = None
+        self.user_id: int | None = None
+        self.post_id: int | None = None
+        if mode != "anonymous":
+            self.register()
+
+    def register(self) -> None:
+        self.username = next(usernames)
+        email = f"{self.username}@example.com"
+        if self.mode == "admin":
+            result = self.app.test_cli_runner().invoke(
+                args=["users", "create-admin", "--username", self.username, "--email", email]
+                + ["--password", PASSWORD]
+            )
+            assert result.exit_code == 0, result.output
+        else:
+            response = self.client.post(
+                "/api/v1/users",
+                json={"username": self.username, "email": email, "password": PASSWORD},
+            )
+            assert response.status_code == 201, response.json
+        # One published post and one draft, so reads and lists have content.
+        bearer = {"Authorization": f"Bearer {self.login()['access_token']}"}
+        posts = {}
+        for status in ("published", "draft"):
+            response = self.client.post(
+                "/api/v1/posts",
+                json={"title": f"{status} post", "body": "Body.", "status": status},
+                headers=bearer,
+            )
+            assert response.status_code == 201, response.json
+            posts[status] = response.json
+        self.post_id = posts["published"]["id"]
+        self.user_id = posts["published"]["author"]["id"]
+
+    def login(self) -> dict[str, Any] | None:
+        response = self.client.post(
+            "/api/v1/auth/login", json={"login": self.username, "password": PASSWORD}
+        )
+        return response.json if response.status_code == 200 else None
+
+    def tokens(self) -> dict[str, Any]:
+        tokens = self.login()
+        if tokens is None:  # deleted, or its password changed
+            self.register()
+            tokens = self.login()
+        elif self.mode == "admin" and not self.is_admin(tokens):
+            # It revoked its own rights: restore them on the same account, so
+            # it still owns what it created earlier in the scenario.
+            with self.app.app_context():
+                db.session.execute(
+                    sa.update(User).where(User.username == self.username).values(is_admin=True)
+                )
+                db.session.commit()
+        assert tokens is not None
+        return tokens
+
+    def is_admin(self, tokens: dict[str, Any]) -> bool:
+        headers = {"Authorization": f"Bearer {tokens['access_token']}"}
+        return self.client.get("/api/v1/users/me", headers=headers).json["is_admin"]
+
+    def complete(self, case: schemathesis.Case) -> None:
+        """Give positive cases the opaque values only the server can issue.
+
+        A cursor or refresh token is a string to the spec; which strings are
+        valid cannot be expressed in it, so a generated one is (rightly) a 422
+        and positive_data_acceptance would report it. Negative cases keep
+        whatever was generated.
+        """
+        if is_positive(case, ParameterLocation.QUERY) and "cursor" in (case.query or {}):
+            case.query["cursor"] = Cursor(utcnow(), MAX_ID).encode()
+        if (
+            self.mode != "anonymous"
+            and is_positive(case, ParameterLocation.BODY)
+            and isinstance(case.body, dict)
+            and "refresh_token" in case.body
+        ):
+            case.body["refresh_token"] = self.tokens()["refresh_token"]
+
+
+def is_positive(case: schemathesis.Case, location: ParameterLocation) -> bool:
+    component = case.meta.components.get(location) if case.meta else None
+    return component is not None and component.mode is GenerationMode.POSITIVE
+
+
+def bearer_auth(identity: Identity) -> type:
+    """A schemathesis auth provider logging `identity` in for every case.
+
+    Set through schemathesis (not as an extra header) so its checks know the
+    credentials are real: `ignored_auth` replays the request without and with
+    a broken token, and cases meant to lack Authorization stay without it.
+    """
+
+    class BearerAuth:
+        def get(self, case: schemathesis.Case, context: schemathesis.AuthContext) -> dict:
+            return identity.tokens()
+
+        def set(
+            self, case: schemathesis.Case, data: dict, context: schemathesis.AuthContext
+        ) -> None:
+            # /auth/refresh is the one operation whose bearer is the refresh token.
+            kind = (
+                "refresh_token" if case.operation.path == "/api/v1/auth/refresh" else "access_token"
+            )
+            case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data[kind]}"}
+
+    return BearerAuth
+
+
+@pytest.fixture(params=IDENTITIES)
+def contract_identity(request: pytest.FixtureRequest, app: Flask, client: FlaskClient) -> Identity:
+    # Someone else's content too: other people's posts, users and drafts.
+    Identity(app, client, "user")
+    return Identity(app, client, request.param)
+
+
+@pytest.fixture
+def contract_schema(app: Flask, contract_identity: Identity) -> schemathesis.BaseSchema:
+    loaded = schemathesis.openapi.from_wsgi(SPEC_PATH, app)
+    # All generation modes (positive and negative) and all checks are the
+    # schemathesis defaults; only the budget and reproducibility are set here.
+    loaded.config.generation.update(max_examples=MAX_EXAMPLES, deterministic=True, database="none")
+    # Large or pattern-constrained bodies are slow to generate and filter a
+    # lot of draws; that is the point of fuzzing them, not a test smell.
+    loaded.config.update(suppress_health_check=[HealthCheck.all])
+    # Test data is not secret; failure reports show real headers and values.
+    loaded.config.output.sanitization.update(enabled=False)
+    if contract_identity.mode != "anonymous":
+        loaded.auth(refresh_interval=None)(bearer_auth(contract_identity))
+    return loaded
+
+
+@schema.parametrize()
+def test_api_contract(case: schemathesis.Case, contract_identity: Identity) -> None:
+    contract_identity.complete(case)
+    case.call_and_validate()
+
+
+def test_api_workflows(contract_schema, contract_identity: Identity, db_transaction) -> None:
+    """Stateful runs; each scenario is rolled back so a replay sees the same data."""
+    if contract_identity.mode != "anonymous":
+        # Deleting the acting account deletes the posts it created earlier in
+        # the scenario (ON DELETE CASCADE, as documented), which
+        # ensure_resource_availability can only read as "created resource not
+        # found". Account deletion keeps its coverage in test_api_contract
+        # (every identity) and in the anonymous scenarios here.
+        contract_schema = contract_schema.exclude(method="DELETE", path="/api/v1/users/{user_id}")
+
+    class Workflow(contract_schema.as_state_machine()):
+        def setup(self) -> None:
+            self.savepoint = db_transaction.begin_nested()
+
+        def teardown(self) -> None:
+            self.savepoint.rollback()
+
+        def before_call(self, case: schemathesis.Case) -> None:
+            contract_identity.complete(case)
+
+    run_state_machine_as_test(
+        Workflow,
+        settings=hypothesis.settings(
+            max_examples=WORKFLOW_SCENARIOS,
+            stateful_step_count=WORKFLOW_STEPS,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            # As above: slow, filtered draws are expected when fuzzing bodies.
+            suppress_health_check=list(hypothesis.HealthCheck),
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class Edge:
+    """One hand-picked bad request, and the status the spec promises for it.
+
+    `path` names the operation; the request goes to `url` if given, else to
+    `path` with {user_id} and {post_id} set to the sender's own.
+    """
+
+    path: str
+    method: str
+    status: int
+    url: str | None = None
+    json: Any = None
+    data: bytes | None = None
+    content_type: str = "application/json"
+
+
+HUGE = 10**30
+EDGES = {
+    "nul-in-json": Edge("/api/v1/posts", "POST", 422, json={"title": "a\x00b", "body": "Body."}),
+    "nul-in-query": Edge("/api/v1/users", "GET", 422, url="/api/v1/users?q=a%00b"),
+    "nul-in-login": Edge(
+        "/api/v1/auth/login", "POST", 422, json={"login": "a\x00", "password": "x"}
+    ),
+    "huge-integer-in-path": Edge(
+        "/api/v1/users/{user_id}", "GET", 404, url=f"/api/v1/users/{HUGE}"
+    ),
+    "id-past-int32-in-path": Edge(
+        "/api/v1/posts/{post_id}", "PATCH", 404, url=f"/api/v1/posts/{MAX_ID + 1}", json={}
+    ),
+    "zero-id-in-path": Edge(
+        "/api/v1/users/{user_id}/posts", "GET", 404, url="/api/v1/users/0/posts"
+    ),
+    "huge-integer-in-query": Edge("/api/v1/posts", "GET", 422, url=f"/api/v1/posts?limit={HUGE}"),
+    "wrong-json-types": Edge(
+        "/api/v1/posts", "POST", 422, json={"title": 1, "body": ["x"], "status": True}
+    ),
+    "integer-for-boolean": Edge("/api/v1/users/{user_id}", "PATCH", 422, json={"is_admin": 1}),
+    "string-for-boolean": Edge("/api/v1/users/{user_id}", "PATCH", 422, json={"is_admin": "no"}),
+    "json-array-body": Edge("/api/v1/users", "POST", 422, json=["not", "an", "object"]),
+    "oversized-value": Edge(
+        "/api/v1/posts", "POST", 422, json={"title": "x" * 201, "body": "Body."}
+    ),
+    "unknown-property": Edge(
+        "/api/v1/posts", "POST", 422, json={"title": "t", "body": "b", "author_id": 1}
+    ),
+    "lone-surrogate": Edge(
+        "/api/v1/posts", "POST", 422, data=b'{"title": "\\ud800", "body": "Body."}'
+    ),
+    "malformed-json": Edge("/api/v1/auth/login", "POST", 400, data=b'{"login": '),
+    "body-over-max-content-length": Edge(
+        "/api/v1/posts", "POST", 413, json={"title": "t", "body": "x" * (1024 * 1024)}
+    ),
+    "form-encoded-body": Edge(
+        "/api/v1/users/{user_id}",
+        "PATCH",
+        415,
+        data=b"bio=x",
+        content_type="application/x-www-form-urlencoded",
+    ),
+    "text-body": Edge(
+        "/api/v1/posts", "POST", 415, data=b'{"title": "t", "body": "b"}', content_type="text/plain"
+    ),
+    "missing-body": Edge("/api/v1/posts/{post_id}", "PATCH", 422),
+    "empty-cursor": Edge("/api/v1/posts", "GET", 422, url="/api/v1/posts?cursor="),
+    "forged-cursor": Edge("/api/v1/posts", "GET", 422, url="/api/v1/posts?cursor=bm9wZQ"),
+}
+
+
+@pytest.mark.parametrize("edge", EDGES.values(), ids=EDGES.keys())
+def test_edge_input_is_rejected(app: Flask, client: FlaskClient, edge: Edge) -> None:
+    operation = schemathesis.openapi.from_wsgi(SPEC_PATH, app)[edge.path][edge.method]
+    user = Identity(app, client, "user")
+    headers = {"Authorization": f"Bearer {user.tokens()['access_token']}"}
+    kwargs: dict[str, Any] = {}
+    if edge.json is not None:
+        kwargs["json"] = edge.json
+    elif edge.data is not None:
+        kwargs.update(data=edge.data, content_type=edge.content_type)
+    url = (edge.url or edge.path).format(user_id=user.user_id, post_id=user.post_id)
+    response = client.open(url, method=edge.method, headers=headers, **kwargs)
+
+    assert response.status_code == edge.status, response.get_data(as_text=True)
+    assert response.mimetype == "application/problem+json"
+    # Not-a-server-error, documented status, content type, headers, body schema.
+    operation.Case(headers=headers).validate_response(response)
+
+
+def test_undocumented_method_is_405_with_allow(client: FlaskClient) -> None:
+    response = client.put("/api/v1/posts", json={})
+
+    assert response.status_code == 405
+    assert response.mimetype == "application/problem+json"
+    assert set(response.headers["Allow"].replace(" ", "").split(",")) >= {"GET", "POST"}
