@@ -20,6 +20,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from project import create_app
+from project.common.redis import EXTENSION_KEY as REDIS_EXTENSION_KEY
 from project.config import database_url
 from project.extensions import cache, db
 from tests.factories import PostFactory, UserFactory, bind_factories
@@ -72,6 +73,30 @@ def make_app(app_config: dict[str, Any]):
         return create_app({**app_config, **overrides})
 
     return factory
+
+
+@pytest.fixture
+def build_app(app: Flask, make_app) -> Iterator[Any]:
+    """`make_app` for one test: its engines and Redis pools are closed afterwards.
+
+    Depends on `app` so the tables exist. These apps are outside the per-test
+    rollback: tests that write through them are `committing` and clean up.
+    """
+    built: list[Flask] = []
+
+    def factory(**overrides: Any) -> Flask:
+        instance = make_app(**overrides)
+        built.append(instance)
+        return instance
+
+    yield factory
+    for instance in built:
+        with instance.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        client = instance.extensions.get(REDIS_EXTENSION_KEY)
+        if client is not None:
+            client.close()
 
 
 @pytest.fixture(scope="session")

@@ -3,33 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from flask import Flask
-
-from project.common.redis import EXTENSION_KEY as REDIS_EXTENSION_KEY
-from project.extensions import db
-
-
-@pytest.fixture
-def build_app(make_app) -> Iterator[Callable[..., Flask]]:
-    """`make_app`, but engines and Redis pools of the apps built are closed afterwards."""
-    built: list[Flask] = []
-
-    def factory(**overrides: Any) -> Flask:
-        app = make_app(**overrides)
-        built.append(app)
-        return app
-
-    yield factory
-    for app in built:
-        with app.app_context():
-            db.engine.dispose()
-        client = app.extensions.get(REDIS_EXTENSION_KEY)
-        if client is not None:
-            client.close()
 
 
 class RecordingHandler(logging.Handler):
