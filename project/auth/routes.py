@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-from flask import current_app
 from flask_jwt_extended import current_user, get_jwt
 
 from project.auth import services
 from project.auth.schemas import LoginSchema, LogoutSchema, TokenSchema
 from project.common.auth import auth_required
 from project.common.blueprint import Blueprint
-from project.extensions import limiter
+from project.common.ratelimit import limit_auth
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Authentication")
 
 
-def auth_rate_limit() -> str:
-    return current_app.config["RATELIMIT_AUTH"]
-
-
 @blp.route("/login", methods=["POST"])
-@limiter.limit(auth_rate_limit)
+@limit_auth
 @blp.arguments(LoginSchema)
 @blp.response(200, TokenSchema)
 @blp.alt_response(401, response="UNAUTHORIZED")
@@ -30,7 +25,7 @@ def login(data):
 
 
 @blp.route("/refresh", methods=["POST"])
-@limiter.limit(auth_rate_limit)
+@limit_auth
 @auth_required(blp, refresh=True)
 @blp.response(200, TokenSchema)
 @blp.alt_response(429, response="TOO_MANY_REQUESTS")

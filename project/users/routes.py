@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, url_for
+from flask import url_for
 from flask.views import MethodView
 from flask_jwt_extended import current_user
 
@@ -10,7 +10,7 @@ from project.common.auth import auth_required
 from project.common.blueprint import Blueprint
 from project.common.fields import ID
 from project.common.pagination import LINK_HEADER, next_link_header
-from project.extensions import limiter
+from project.common.ratelimit import limit_auth
 from project.users import services
 from project.users.schemas import (
     UserCreateSchema,
@@ -23,10 +23,6 @@ from project.users.schemas import (
 blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="Users and profiles")
 
 
-def auth_rate_limit() -> str:
-    return current_app.config["RATELIMIT_AUTH"]
-
-
 @blp.route("")
 class Users(MethodView):
     @auth_required(blp, optional=True)
@@ -37,7 +33,7 @@ class Users(MethodView):
         page = services.list_users(q=query.get("q"), cursor=query["cursor"], limit=query["limit"])
         return page, 200, next_link_header(page)
 
-    @limiter.limit(auth_rate_limit)
+    @limit_auth
     @blp.arguments(UserCreateSchema)
     @blp.response(201, UserSchema)
     @blp.alt_response(409, response="CONFLICT")

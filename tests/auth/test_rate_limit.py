@@ -109,3 +109,13 @@ def test_disabled_limits_never_answer_429(instances):
 
     for _ in range(5):
         assert attempt_login(client, ip).status_code == 401
+
+
+def test_each_route_has_its_own_budget(limited):
+    ip = random_ip()
+    for _ in range(4):
+        attempt_login(limited, ip)
+
+    # Login is exhausted; registration (invalid body, so nothing is written) is not.
+    response = limited.post("/api/v1/users", json={}, environ_base={"REMOTE_ADDR": ip})
+    assert response.status_code == 422
