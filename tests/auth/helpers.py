@@ -55,3 +55,11 @@ def forget_users(instance, *usernames: str) -> None:
             sa.delete(User).where(sa.func.lower(User.username).in_([n.lower() for n in usernames]))
         )
         db.session.commit()
+
+
+def me(client, api, token: str):
+    return client.get(ME, headers=api.bearer(token))
+
+
+def refresh(client, api, token: str):
+    return client.post(REFRESH, headers=api.bearer(token))

@@ -11,22 +11,14 @@ from project.auth.models import AuthSession
 from project.auth.revocation import KEY_PREFIX
 from tests.auth.helpers import (
     LOGOUT,
-    ME,
-    REFRESH,
     assert_unauthorized,
     claims,
     encode,
     forget_users,
+    me,
+    refresh,
 )
 from tests.users.helpers import count, field_errors
-
-
-def me(client, api, token: str):
-    return client.get(ME, headers=api.bearer(token))
-
-
-def refresh(client, api, token: str):
-    return client.post(REFRESH, headers=api.bearer(token))
 
 
 def test_logout_with_access_token_ends_the_session(app, client, api, session, alice):

@@ -5,16 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from project.auth.models import AuthSession, RefreshToken
-from tests.auth.helpers import ME, REFRESH, assert_unauthorized, claims
+from tests.auth.helpers import REFRESH, assert_unauthorized, claims, me, refresh
 from tests.users.helpers import rows
-
-
-def refresh(client, api, token: str):
-    return client.post(REFRESH, headers=api.bearer(token))
-
-
-def me(client, api, token: str):
-    return client.get(ME, headers=api.bearer(token))
 
 
 def test_refresh_returns_a_new_pair_in_the_same_session(app, client, api, session, alice):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from project.users import services
+
 
 @pytest.fixture
 def alice(user_factory):
@@ -18,3 +20,20 @@ def bob(user_factory):
 @pytest.fixture
 def admin(user_factory):
     return user_factory(username="admin", email="admin@example.com", is_admin=True)
+
+
+@pytest.fixture
+def lost_race(monkeypatch):
+    """Make the friendly pre-check miss once, as when a concurrent request wins.
+
+    The unique indexes are then the only guard; the answer must still be a 409
+    with nothing written.
+    """
+    real = services.find_conflict
+    calls = {"n": 0}
+
+    def find_conflict(**kwargs):
+        calls["n"] += 1
+        return None if calls["n"] == 1 else real(**kwargs)
+
+    monkeypatch.setattr(services, "find_conflict", find_conflict)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from project.common.security import verify_password
-from project.users import services
 from project.users.models import User
 from tests.users.helpers import (
     SECRET_KEYS,
@@ -261,23 +260,6 @@ def test_register_answers_with_and_without_trailing_slash(client):
     response = client.post(URL + "/", json=payload())
 
     assert response.status_code == 201
-
-
-@pytest.fixture
-def lost_race(monkeypatch):
-    """Make the friendly pre-check miss once, as when a concurrent request wins.
-
-    The unique indexes are then the only guard; the answer must still be a 409
-    with nothing written.
-    """
-    real = services.find_conflict
-    calls = {"n": 0}
-
-    def find_conflict(**kwargs):
-        calls["n"] += 1
-        return None if calls["n"] == 1 else real(**kwargs)
-
-    monkeypatch.setattr(services, "find_conflict", find_conflict)
 
 
 @pytest.mark.parametrize(

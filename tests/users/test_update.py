@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from project.common.security import verify_password
-from project.users import services
 from tests.users.helpers import (
     SECRET_KEYS,
     assert_problem,
@@ -343,17 +342,9 @@ def test_admin_changing_own_password_needs_current_password(client, api, admin):
 
 
 def test_email_change_race_lost_at_the_unique_index_is_409(
-    client, api, session, monkeypatch, alice, bob
+    client, api, session, lost_race, alice, bob
 ):
     token = api.token_for(alice)
-    real = services.find_conflict
-    calls = {"n": 0}
-
-    def find_conflict(**kwargs):
-        calls["n"] += 1
-        return None if calls["n"] == 1 else real(**kwargs)
-
-    monkeypatch.setattr(services, "find_conflict", find_conflict)
 
     response = client.patch(
         url(alice), json={"email": "BOB@example.com"}, headers=api.bearer(token)
