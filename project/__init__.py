@@ -62,6 +62,13 @@ def register_extensions(app: Flask) -> None:
     redis_client.init_app(app)
     limiter.request_filter(rate_limits_disabled)
     register_jwt_error_handlers()
+    # One session (one transaction) per request, however app contexts are
+    # pushed: a CLI command or a test may serve many requests in one context.
+    app.teardown_request(end_request_session)
+
+
+def end_request_session(error: BaseException | None) -> None:
+    db.session.remove()
 
 
 def rate_limits_disabled() -> bool:
