@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from project import observability
-from project.api import build_api
+from project.api import PostwellApi, build_api
+from project.common import ratelimit  # noqa: F401  (installs the limiter's request filter)
 from project.common import redis as redis_client
-from project.common.auth import register_jwt_error_handlers
+from project.common.auth import check_token_hooks
 from project.config import config_class
 from project.errors import register_error_handlers
 from project.extensions import cache, db, jwt, limiter, migrate
@@ -28,6 +29,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     api = build_api(app)
     register_error_handlers(app)
     register_plugins(app, api)
+    check_token_hooks(app)
     register_core_routes(app, api)
     return app
 
@@ -36,7 +38,7 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
     settings = config_class((overrides or {}).get("APP_ENV"))()
     app.config.from_object(settings)
     app.config.update(overrides or {})
-    settings.validate(app.config)
+    settings.finalize(app.config)
     # Collections answer with and without a trailing slash, never by redirect.
     app.url_map.strict_slashes = False
     if app.config["PROXY_FIX_X_FOR"]:
@@ -48,20 +50,12 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    redis_url = app.config["REDIS_URL"]
-    app.config.setdefault("CACHE_TYPE", "RedisCache" if redis_url else "SimpleCache")
-    if redis_url:
-        app.config.setdefault("CACHE_REDIS_URL", redis_url)
-    app.config.setdefault("RATELIMIT_STORAGE_URI", redis_url or "memory://")
-
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True)
     jwt.init_app(app)
     cache.init_app(app)
     limiter.init_app(app)
     redis_client.init_app(app)
-    limiter.request_filter(rate_limits_disabled)
-    register_jwt_error_handlers()
     # One session (one transaction) per request, however app contexts are
     # pushed: a CLI command or a test may serve many requests in one context.
     app.teardown_request(end_request_session)
@@ -69,12 +63,6 @@ def register_extensions(app: Flask) -> None:
 
 def end_request_session(error: BaseException | None) -> None:
     db.session.remove()
-
-
-def rate_limits_disabled() -> bool:
-    # flask-limiter keeps one global `enabled` flag: the last app bound wins.
-    # Deciding per request from the current app's config keeps apps apart.
-    return not current_app.config["RATE_LIMITS_ENABLED"]
 
 
 @event.listens_for(Engine, "connect")
@@ -87,7 +75,7 @@ def _enable_sqlite_foreign_keys(dbapi_connection, connection_record) -> None:
         cursor.close()
 
 
-def register_core_routes(app: Flask, api) -> None:
+def register_core_routes(app: Flask, api: PostwellApi) -> None:
     from project import docs, health
 
     api.register_blueprint(health.blp)

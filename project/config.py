@@ -9,7 +9,7 @@ operator may change is read from an environment variable here and nowhere else;
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from datetime import timedelta
 from typing import Any
 
@@ -76,8 +76,6 @@ class BaseConfig:
     CACHE_KEY_PREFIX = "postwell:cache:"
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_KEY_PREFIX = "postwell:limits"
-    PAGE_SIZE_DEFAULT = 20
-    PAGE_SIZE_MAX = 100
 
     # OpenAPI / Swagger UI, assets served by Postwell itself.
     API_TITLE = "Postwell API"
@@ -128,6 +126,15 @@ class BaseConfig:
         self.ARGON2_TIME_COST = env_int("ARGON2_TIME_COST", 3)
         self.ARGON2_MEMORY_COST = env_int("ARGON2_MEMORY_COST", 65536)
         self.ARGON2_PARALLELISM = env_int("ARGON2_PARALLELISM", 4)
+
+    def finalize(self, config: MutableMapping[str, Any]) -> None:
+        """Derive what follows from other settings, after overrides; then validate."""
+        redis_url = config["REDIS_URL"]
+        config.setdefault("CACHE_TYPE", "RedisCache" if redis_url else "SimpleCache")
+        if redis_url:
+            config.setdefault("CACHE_REDIS_URL", redis_url)
+        config.setdefault("RATELIMIT_STORAGE_URI", redis_url or "memory://")
+        self.validate(config)
 
     @staticmethod
     def validate(config: Mapping[str, Any]) -> None:

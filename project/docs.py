@@ -7,13 +7,13 @@ the `swagger-ui-bundle-v2` package instead of a CDN.
 from flask import Blueprint, Flask, send_from_directory
 from swagger_ui_bundle import swagger_ui_path
 
-bp = Blueprint("swagger_assets", __name__)
+blp = Blueprint("swagger_assets", __name__)
 
 
-@bp.route("/docs/assets/<path:filename>")
+@blp.route("/docs/assets/<path:filename>")
 def swagger_asset(filename: str):
     return send_from_directory(swagger_ui_path, filename, max_age=86400)
 
 
 def init_app(app: Flask) -> None:
-    app.register_blueprint(bp)
+    app.register_blueprint(blp)

@@ -1,8 +1,10 @@
 """Every error a client can get, as `application/problem+json` (RFC 9457).
 
 flask-smorest, Werkzeug, webargs, flask-jwt-extended and flask-limiter each
-have their own error body; all of them are funnelled through `problem()` so a
-client parses exactly one shape.
+have their own error body, and services raise domain errors
+(`project.common.exceptions`); all of them are funnelled through `problem()`
+so a client parses exactly one shape. `DOMAIN_STATUSES` is the one table from
+domain error to status.
 """
 
 from __future__ import annotations
@@ -14,6 +16,15 @@ from typing import Any
 import marshmallow as ma
 from flask import Flask, Response, current_app, g, json, request
 from werkzeug.exceptions import HTTPException
+
+from project.common.exceptions import (
+    AuthenticationRequired,
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+)
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -55,6 +66,9 @@ def problem(
     if errors:
         body["errors"] = errors
     response = current_app.response_class(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
+    if status == 401:
+        # RFC 9110: every 401 names the scheme; set here so no caller can forget.
+        response.headers["WWW-Authenticate"] = "Bearer"
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
@@ -114,6 +128,31 @@ def handle_http_exception(error: HTTPException) -> Response:
     return problem(status, detail_for(error), errors=errors, headers=headers)
 
 
+# Most specific first: a subclass (InvalidCredentials) inherits its base's status.
+DOMAIN_STATUSES: dict[type[DomainError], int] = {
+    InvalidInput: 422,
+    AuthenticationRequired: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+}
+
+
+def status_of(error: DomainError) -> int:
+    for cls in type(error).__mro__:
+        if cls in DOMAIN_STATUSES:
+            return DOMAIN_STATUSES[cls]
+    return 500
+
+
+def handle_domain_error(error: DomainError) -> Response:
+    status = status_of(error)
+    if status == 500:  # a DomainError subclass nobody mapped: a bug, not the client's
+        log.error("unmapped domain error", exc_info=error)
+        return problem(500, DEFAULT_DETAILS[500])
+    return problem(status, error.detail, errors=getattr(error, "errors", None))
+
+
 def register_error_handlers(app: Flask) -> None:
-    # flask-smorest registers its own HTTPException handler; this one replaces it.
-    app.register_error_handler(HTTPException, handle_http_exception)
+    """Domain errors; HTTPExceptions go through `PostwellApi.handle_http_exception`."""
+    app.register_error_handler(DomainError, handle_domain_error)

@@ -41,7 +41,7 @@ from schemathesis.generation.stateful import run_state_machine_as_test
 
 from project.common.fields import MAX_ID
 from project.common.models import utcnow
-from project.common.pagination import Cursor
+from project.common.pagination import cursor
 from project.extensions import db
 from project.users.models import User
 
@@ -144,7 +144,7 @@ class Identity:
         whatever was generated.
         """
         if is_positive(case, ParameterLocation.QUERY) and "cursor" in (case.query or {}):
-            case.query["cursor"] = Cursor(utcnow(), MAX_ID).encode()
+            case.query["cursor"] = cursor.encode([utcnow().isoformat(), MAX_ID])
         if (
             self.mode != "anonymous"
             and is_positive(case, ParameterLocation.BODY)

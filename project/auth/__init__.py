@@ -1,17 +1,25 @@
-"""Auth plugin: tokens at /api/v1/auth, revocation checked on every request."""
+"""Auth plugin: tokens at /api/v1/auth, revocation checked on every request.
+
+Hooks it installs in the app (see `init_app`):
+* the revocation check every authenticated request runs
+  (`project.common.auth.TokenHooks.is_revoked`): without this plugin an app
+  that loads users from tokens refuses to start;
+* a receiver of `project.users.services.password_changed` that ends every
+  session of the user.
+"""
 
 from flask import Flask
 
 from project.auth import services
 from project.auth.revocation import store
 from project.auth.routes import blp
-from project.extensions import jwt
+from project.common.auth import token_hooks
 from project.users.services import password_changed
 
 __all__ = ["blp", "init_app"]
 
 
-def is_revoked(jwt_header: dict, jwt_payload: dict) -> bool:
+def is_revoked(jwt_payload: dict) -> bool:
     session_id = jwt_payload.get("sid")
     return not session_id or store().is_revoked(session_id)
 
@@ -21,5 +29,5 @@ def end_sessions_after_password_change(user, **extra) -> None:
 
 
 def init_app(app: Flask) -> None:
-    jwt.token_in_blocklist_loader(is_revoked)
+    token_hooks(app).is_revoked = is_revoked
     password_changed.connect(end_sessions_after_password_change)

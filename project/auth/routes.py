@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import request
 from flask_jwt_extended import current_user, get_jwt
 
 from project.auth import services
@@ -21,7 +22,12 @@ blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Authen
 @blp.alt_response(429, response="TOO_MANY_REQUESTS")
 def login(data):
     """Exchange a username or email and a password for tokens"""
-    return services.login(login=data["login"], password=data["password"])
+    return services.login(
+        login=data["login"],
+        password=data["password"],
+        user_agent=request.user_agent.string or None,
+        client_address=request.remote_addr,
+    )
 
 
 @blp.route("/refresh", methods=["POST"])

@@ -2,16 +2,16 @@
 
 import marshmallow as ma
 
-from project.common.fields import Text
+from project.common.fields import SafeText
 
 
 class LoginSchema(ma.Schema):
-    login = Text(
+    login = SafeText(
         required=True,
         validate=ma.validate.Length(min=1, max=254),
         metadata={"description": "Username or email."},
     )
-    password = Text(required=True, load_only=True, validate=ma.validate.Length(min=1, max=128))
+    password = SafeText(required=True, load_only=True, validate=ma.validate.Length(min=1, max=128))
 
 
 class TokenSchema(ma.Schema):
@@ -24,7 +24,7 @@ class TokenSchema(ma.Schema):
 
 
 class LogoutSchema(ma.Schema):
-    refresh_token = Text(
+    refresh_token = SafeText(
         validate=ma.validate.Length(max=4096),
         metadata={"description": "Also revoke this refresh token's session."},
     )

@@ -1,14 +1,26 @@
-"""Bearer-token helpers shared by plugins: the guard decorator and JWT errors.
+"""Bearer tokens for every plugin: the guard decorator and the token hooks.
 
-Token issuing, rotation and revocation belong to the auth plugin; the user
-lookup belongs to the users plugin. This module only knows flask-jwt-extended.
+flask-jwt-extended's `JWTManager` is one global object, so its callbacks are
+installed here once, at import, and dispatch to the current app's
+`TokenHooks`. Two plugins fill those hooks in their `init_app`:
+
+* `project.users` loads the token's user (`load_user`); the user id it finds
+  is stored in `g.user_id`, which the access log reads
+  (`project.observability`);
+* `project.auth` says whether the token's session is revoked (`is_revoked`).
+
+An app that loads users from tokens without a revocation check would accept
+logged-out tokens, so `check_token_hooks` refuses to start it. Token errors
+answer as 401 problems (`project.errors.problem` adds `WWW-Authenticate`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
+from flask import Flask, current_app, g
 from flask_jwt_extended import get_current_user, jwt_required
 from flask_smorest import Blueprint
 
@@ -16,6 +28,49 @@ from project.errors import problem
 from project.extensions import jwt
 
 BEARER = "bearerAuth"
+HOOKS_KEY = "postwell_token_hooks"
+
+
+class TokenHooksError(RuntimeError):
+    """The loaded plugins would verify tokens without checking revocation."""
+
+
+@dataclass
+class TokenHooks:
+    """What the plugins decide about a verified token's claims."""
+
+    load_user: Callable[[dict], Any | None] | None = None
+    is_revoked: Callable[[dict], bool] | None = None
+
+
+def token_hooks(app: Flask) -> TokenHooks:
+    return app.extensions.setdefault(HOOKS_KEY, TokenHooks())
+
+
+def check_token_hooks(app: Flask) -> None:
+    """Refuse an app that would accept tokens whose session was ended."""
+    hooks = token_hooks(app)
+    if hooks.load_user is not None and hooks.is_revoked is None:
+        raise TokenHooksError(
+            "a plugin loads users from tokens but none checks revocation: "
+            "add project.auth to PLUGINS"
+        )
+
+
+@jwt.user_lookup_loader
+def _load_user(jwt_header: dict, jwt_payload: dict) -> Any | None:
+    hooks = token_hooks(current_app)
+    user = hooks.load_user(jwt_payload) if hooks.load_user else None
+    if user is not None:
+        g.user_id = user.id  # for the access log
+    return user
+
+
+@jwt.token_in_blocklist_loader
+def _is_revoked(jwt_header: dict, jwt_payload: dict) -> bool:
+    hooks = token_hooks(current_app)
+    # No check installed (an app without users): nothing can be trusted.
+    return hooks.is_revoked is None or hooks.is_revoked(jwt_payload)
 
 
 def auth_required(
@@ -39,44 +94,47 @@ def auth_required(
 
 
 def viewer() -> Any:
-    """The authenticated user of this request, or None when anonymous."""
+    """The authenticated user of this request, or None when anonymous.
+
+    Only meaningful under `auth_required`, which verified (or found no) token.
+    """
     try:
         return get_current_user()
     except RuntimeError:  # no guard ran for this request
         return None
 
 
-def _unauthorized(detail: str):
-    return problem(401, detail, headers={"WWW-Authenticate": "Bearer"})
+# Every token failure is a 401 problem instead of flask-jwt-extended's `{"msg": ...}`.
+@jwt.unauthorized_loader
+def _missing_token(reason: str):
+    return problem(401, "A bearer token is required (Authorization: Bearer <token>).")
 
 
-def register_jwt_error_handlers() -> None:
-    """Answer every token failure with a 401 problem instead of `{"msg": ...}`."""
+@jwt.invalid_token_loader
+def _invalid_token(reason: str):
+    return problem(401, f"The bearer token is invalid: {reason}.")
 
-    @jwt.unauthorized_loader
-    def missing_token(reason: str):
-        return _unauthorized("A bearer token is required (Authorization: Bearer <token>).")
 
-    @jwt.invalid_token_loader
-    def invalid_token(reason: str):
-        return _unauthorized(f"The bearer token is invalid: {reason}.")
+@jwt.expired_token_loader
+def _expired_token(header: dict, payload: dict):
+    return problem(401, "The bearer token has expired.")
 
-    @jwt.expired_token_loader
-    def expired_token(header: dict, payload: dict):
-        return _unauthorized("The bearer token has expired.")
 
-    @jwt.revoked_token_loader
-    def revoked_token(header: dict, payload: dict):
-        return _unauthorized("The bearer token has been revoked.")
+@jwt.revoked_token_loader
+def _revoked_token(header: dict, payload: dict):
+    return problem(401, "The bearer token has been revoked.")
 
-    @jwt.user_lookup_error_loader
-    def unknown_user(header: dict, payload: dict):
-        return _unauthorized("The bearer token's user no longer exists.")
 
-    @jwt.needs_fresh_token_loader
-    def stale_token(header: dict, payload: dict):
-        return _unauthorized("A fresh login is required.")
+@jwt.user_lookup_error_loader
+def _unknown_user(header: dict, payload: dict):
+    return problem(401, "The bearer token's user no longer exists.")
 
-    @jwt.token_verification_failed_loader
-    def failed_verification(header: dict, payload: dict):
-        return _unauthorized("The bearer token failed verification.")
+
+@jwt.needs_fresh_token_loader
+def _stale_token(header: dict, payload: dict):
+    return problem(401, "A fresh login is required.")
+
+
+@jwt.token_verification_failed_loader
+def _failed_verification(header: dict, payload: dict):
+    return problem(401, "The bearer token failed verification.")

@@ -1,4 +1,8 @@
-"""Marshmallow fields and path rules shared by every plugin."""
+"""Marshmallow fields and path rules shared by every plugin.
+
+Names say what each field adds to marshmallow's: `SafeText` and `SafeEmail`
+refuse what PostgreSQL cannot store, `StrictBoolean` takes JSON booleans only.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ ID = f"int(min=1, max={MAX_ID})"
 NO_NUL_PATTERN = r"^[^\x00]*$"
 
 
-class Text(ma.fields.String):
+class SafeText(ma.fields.String):
     """A string that PostgreSQL can store: no NUL characters, valid UTF-8."""
 
     default_error_messages = {
@@ -41,7 +45,9 @@ class Text(ma.fields.String):
         return text
 
 
-class Email(ma.fields.Email):
+class SafeEmail(ma.fields.Email):
+    """An email address without NUL characters, surrounding spaces trimmed."""
+
     default_error_messages = {"nul": "Must not contain NUL characters."}
 
     def _deserialize(self, value, attr, data, **kwargs):
@@ -50,7 +56,7 @@ class Email(ma.fields.Email):
         return super()._deserialize(value, attr, data, **kwargs).strip()
 
 
-class Boolean(ma.fields.Boolean):
+class StrictBoolean(ma.fields.Boolean):
     """A JSON `true` or `false`, nothing else.
 
     marshmallow's Boolean also takes 1, 0, "yes", "on", "t"...; the spec says

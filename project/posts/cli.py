@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import click
 from faker import Faker
@@ -15,9 +15,9 @@ from project.common.security import hash_password
 from project.extensions import db
 from project.posts.models import Post, PostStatus
 from project.users.models import User
+from project.users.seed import BATCH, seed_users
 
 SEED_PASSWORD = "postwell-seed"
-BATCH = 5_000
 TEXT_POOL = 2_000
 
 
@@ -35,75 +35,54 @@ def seed(user_count: int, post_count: int, random_seed: int | None) -> None:
     rng = random.Random(random_seed)
     if random_seed is not None:
         Faker.seed(random_seed)
-    password_hash = hash_password(SEED_PASSWORD)
     now = utcnow()
     # A suffix keeps usernames unique across repeated runs. Not drawn from
     # `rng`: a repeated `--seed N` would otherwise reuse every username.
-    run_tag = secrets.token_hex(3)
-
-    with click.progressbar(length=user_count, label="users") as bar:
-        for start in range(0, user_count, BATCH):
-            rows = []
-            for number in range(start, min(start + BATCH, user_count)):
-                # Shorten the Faker part, never the unique suffix (20 chars max).
-                suffix = f"_{run_tag}{number:x}"
-                name = fake.user_name()[: 20 - len(suffix)] + suffix
-                created = now - timedelta(days=rng.uniform(30, 365))
-                rows.append(
-                    {
-                        "username": name,
-                        "email": f"{name}@example.com",
-                        "display_name": fake.name()[:50],
-                        "bio": fake.sentence(nb_words=12)[:500],
-                        "password_hash": password_hash,
-                        "is_admin": False,
-                        "post_count": 0,
-                        "created_at": created,
-                        "updated_at": created,
-                    }
-                )
-            db.session.execute(insert(User), rows)
-            db.session.commit()
-            bar.update(len(rows))
-
-    author_ids = list(db.session.scalars(select(User.id)))
-    if post_count and not author_ids:
-        raise click.ClickException("no users to write posts; seed some with --users")
-
-    # Faker's text generation dominates a large seed; draw posts from a pool.
-    pool_size = min(max(post_count, 1), TEXT_POOL)
-    titles = [fake.sentence(nb_words=6)[:200] for _ in range(pool_size)]
-    paragraphs = [fake.paragraph(nb_sentences=rng.randint(2, 6)) for _ in range(pool_size)]
-
-    with click.progressbar(length=post_count, label="posts") as bar:
-        for start in range(0, post_count, BATCH):
-            rows = []
-            for _ in range(min(BATCH, post_count - start)):
-                author_id = rng.choice(author_ids)
-                status = (
-                    PostStatus.DRAFT.value if rng.random() < 0.1 else PostStatus.PUBLISHED.value
-                )
-                created = now - timedelta(seconds=rng.uniform(0, 30 * 24 * 3600))
-                rows.append(
-                    {
-                        "author_id": author_id,
-                        "title": rng.choice(titles),
-                        "body": "\n\n".join(rng.choices(paragraphs, k=rng.randint(1, 4))),
-                        "status": status,
-                        "created_at": created,
-                        "updated_at": created,
-                    }
-                )
-            db.session.execute(insert(Post), rows)
-            db.session.commit()
-            bar.update(len(rows))
-
+    seed_users(
+        user_count,
+        fake=fake,
+        rng=rng,
+        run_tag=secrets.token_hex(3),
+        password_hash=hash_password(SEED_PASSWORD),
+        now=now,
+    )
+    seed_posts(post_count, fake=fake, rng=rng, now=now)
     refresh_post_counts()
     # Fresh statistics, so the planner uses the keyset indexes at once
     # (autovacuum may be minutes away, or off).
     db.session.execute(text("ANALYZE"))
     db.session.commit()
     click.echo(f"Seeded {user_count} users and {post_count} posts (password: {SEED_PASSWORD}).")
+
+
+def seed_posts(count: int, *, fake: Faker, rng: random.Random, now: datetime) -> None:
+    """Insert `count` posts by random existing users, in batches."""
+    author_ids = list(db.session.scalars(select(User.id)))
+    if count and not author_ids:
+        raise click.ClickException("no users to write posts; seed some with --users")
+    # Faker's text generation dominates a large seed; draw posts from a pool.
+    pool_size = min(max(count, 1), TEXT_POOL)
+    titles = [fake.sentence(nb_words=6)[:200] for _ in range(pool_size)]
+    paragraphs = [fake.paragraph(nb_sentences=rng.randint(2, 6)) for _ in range(pool_size)]
+
+    def post_row() -> dict:
+        draft = rng.random() < 0.1
+        created = now - timedelta(seconds=rng.uniform(0, 30 * 24 * 3600))
+        return {
+            "author_id": rng.choice(author_ids),
+            "title": rng.choice(titles),
+            "body": "\n\n".join(rng.choices(paragraphs, k=rng.randint(1, 4))),
+            "status": (PostStatus.DRAFT if draft else PostStatus.PUBLISHED).value,
+            "created_at": created,
+            "updated_at": created,
+        }
+
+    with click.progressbar(length=count, label="posts") as bar:
+        for start in range(0, count, BATCH):
+            rows = [post_row() for _ in range(min(BATCH, count - start))]
+            db.session.execute(insert(Post), rows)
+            db.session.commit()
+            bar.update(len(rows))
 
 
 def refresh_post_counts() -> None:

@@ -8,6 +8,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from project.common.models import TimestampMixin
+from project.common.pagination import Keyset
 from project.extensions import db
 from project.users.models import User
 
@@ -42,3 +43,7 @@ class Post(TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<Post {self.id} by {self.author_id}>"
+
+
+# Post lists: newest first (ix_posts_status_created_at_id and the author index).
+POSTS_NEWEST_FIRST = Keyset(Post.created_at, Post.id)

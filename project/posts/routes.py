@@ -9,17 +9,16 @@ from flask_jwt_extended import current_user
 from project.common.auth import auth_required, viewer
 from project.common.blueprint import Blueprint
 from project.common.fields import ID
-from project.common.pagination import LINK_HEADER, next_link_header
+from project.common.viewer import view
 from project.posts import services
 from project.posts.schemas import (
     PostCreateSchema,
-    PostPageSchema,
     PostQuerySchema,
     PostSchema,
     PostUpdateSchema,
     UserPostQuerySchema,
 )
-from project.users import services as users
+from project.users.services import get_user
 
 blp = Blueprint("posts", __name__, url_prefix="/api/v1", description="Posts")
 
@@ -28,20 +27,16 @@ blp = Blueprint("posts", __name__, url_prefix="/api/v1", description="Posts")
 class Posts(MethodView):
     @auth_required(blp, optional=True)
     @blp.arguments(PostQuerySchema, location="query")
-    @blp.response(200, PostPageSchema, headers=LINK_HEADER)
+    @blp.page_response(PostSchema)
     @blp.alt_response(403, response="FORBIDDEN")
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, query):
         """List published posts, newest first, or your own drafts"""
         author = services.resolve_author(query["author"]) if "author" in query else None
         page = services.list_posts(
-            viewer=viewer(),
-            author=author,
-            status=query["status"],
-            cursor=query["cursor"],
-            limit=query["limit"],
+            viewer=viewer(), author=author, status=query["status"], page=query["page"]
         )
-        return page, 200, next_link_header(page)
+        return view(page, viewer())
 
     @auth_required(blp)
     @blp.arguments(PostCreateSchema)
@@ -49,7 +44,11 @@ class Posts(MethodView):
     def post(self, data):
         """Write a post"""
         post = services.create_post(author=current_user, data=data)
-        return post, 201, {"Location": url_for("posts.PostById", post_id=post.id)}
+        return (
+            view(post, current_user),
+            201,
+            {"Location": url_for("posts.PostById", post_id=post.id)},
+        )
 
 
 @blp.route(f"/posts/<{ID}:post_id>")
@@ -59,7 +58,7 @@ class PostById(MethodView):
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, post_id):
         """Show a post (drafts only to their author)"""
-        return services.visible_post(post_id, viewer())
+        return view(services.visible_post(post_id, viewer()), viewer())
 
     @auth_required(blp)
     @blp.arguments(PostUpdateSchema)
@@ -69,7 +68,7 @@ class PostById(MethodView):
     def patch(self, data, post_id):
         """Edit a post (its author or an admin)"""
         post = services.visible_post(post_id, current_user)
-        return services.update_post(post=post, actor=current_user, data=data)
+        return view(services.update_post(post=post, actor=current_user, data=data), current_user)
 
     @auth_required(blp)
     @blp.response(204)
@@ -84,16 +83,12 @@ class PostById(MethodView):
 class UserPosts(MethodView):
     @auth_required(blp, optional=True)
     @blp.arguments(UserPostQuerySchema, location="query")
-    @blp.response(200, PostPageSchema, headers=LINK_HEADER)
+    @blp.page_response(PostSchema)
     @blp.alt_response(403, response="FORBIDDEN")
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, query, user_id):
         """List a user's published posts (or your own drafts), newest first"""
         page = services.list_posts(
-            viewer=viewer(),
-            author=users.get_user(user_id),
-            status=query["status"],
-            cursor=query["cursor"],
-            limit=query["limit"],
+            viewer=viewer(), author=get_user(user_id), status=query["status"], page=query["page"]
         )
-        return page, 200, next_link_header(page)
+        return view(page, viewer())

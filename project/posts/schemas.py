@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from project.common.fields import Text
-from project.common.pagination import PaginationQuerySchema, page_schema
-from project.posts.models import STATUSES, PostStatus
+from project.common.fields import SafeText
+from project.common.pagination import PaginationQuerySchema
+from project.posts.models import POSTS_NEWEST_FIRST, STATUSES, PostStatus
 from project.users.schemas import UserSummarySchema
 
 TITLE = ma.validate.Length(min=1, max=200)
@@ -25,18 +25,20 @@ class PostSchema(ma.Schema):
 
 
 class PostCreateSchema(ma.Schema):
-    title = Text(required=True, validate=TITLE)
-    body = Text(required=True, validate=BODY)
+    title = SafeText(required=True, validate=TITLE)
+    body = SafeText(required=True, validate=BODY)
     status = ma.fields.String(load_default=PostStatus.PUBLISHED.value, validate=STATUS)
 
 
 class PostUpdateSchema(ma.Schema):
-    title = Text(validate=TITLE)
-    body = Text(validate=BODY)
+    title = SafeText(validate=TITLE)
+    body = SafeText(validate=BODY)
     status = ma.fields.String(validate=STATUS)
 
 
 class UserPostQuerySchema(PaginationQuerySchema):
+    keyset = POSTS_NEWEST_FIRST
+
     status = ma.fields.String(
         load_default=PostStatus.PUBLISHED.value,
         validate=STATUS,
@@ -45,10 +47,7 @@ class UserPostQuerySchema(PaginationQuerySchema):
 
 
 class PostQuerySchema(UserPostQuerySchema):
-    author = Text(
+    author = SafeText(
         validate=ma.validate.Length(min=1, max=20),
         metadata={"description": "Author id or username."},
     )
-
-
-PostPageSchema = page_schema(PostSchema, "PostPage")

@@ -1,26 +1,33 @@
-"""Post rules: visibility, ownership, and the author's published-post count."""
+"""Post rules: visibility, ownership, and the author's published-post count.
+
+Raises domain errors; the viewer and the actor are passed in by the route.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask_smorest import abort
 from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
+from project.common.exceptions import AuthenticationRequired, Forbidden, NotFound
 from project.common.fields import MAX_ID
-from project.common.pagination import Cursor, Page, paginate
+from project.common.pagination import Page, PageRequest, paginate
 from project.extensions import db
 from project.posts.models import Post, PostStatus
-from project.users import services as users
 from project.users.models import User
+from project.users.services import find_by_username, get_user
 
 PUBLISHED = PostStatus.PUBLISHED.value
 DRAFT = PostStatus.DRAFT.value
 
 
 def adjust_post_count(author_id: int, delta: int) -> None:
-    """Atomic in-database increment: concurrent writers cannot lose updates."""
+    """Keep `users.post_count` (a users column this plugin owns the writes of).
+
+    An atomic in-database increment, in the caller's transaction: concurrent
+    writers cannot lose updates, and reads never COUNT(*).
+    """
     if delta:
         db.session.execute(
             update(User).where(User.id == author_id).values(post_count=User.post_count + delta)
@@ -32,51 +39,40 @@ def published_delta(before: str | None, after: str | None) -> int:
 
 
 def visible_post(post_id: int, viewer: User | None) -> Post:
-    """The post, or 404 when it does not exist or is someone else's draft."""
+    """The post, or NotFound when it does not exist or is someone else's draft."""
     post = db.session.scalar(
         select(Post).options(joinedload(Post.author)).where(Post.id == post_id)
     )
     if post is None or (post.status == DRAFT and (viewer is None or viewer.id != post.author_id)):
-        abort(404, message=f"No post with id {post_id}.")
+        raise NotFound(f"No post with id {post_id}.")
     return post
 
 
 def resolve_author(author: str) -> User:
     """`?author=` takes an id (all digits) or a username."""
-    # isdigit() alone admits "²" and other digits int() rejects (a 500).
+    # isdigit() alone admits "²" and other digits int() rejects.
     if author.isascii() and author.isdigit() and 0 < int(author) <= MAX_ID:
-        return users.get_user(int(author))
-    user = users.find_by_username(author)
+        return get_user(int(author))
+    user = find_by_username(author)
     if user is None:
-        abort(404, message=f"No user named {author!r}.")
+        raise NotFound(f"No user named {author!r}.")
     return user
 
 
 def list_posts(
-    *,
-    viewer: User | None,
-    author: User | None,
-    status: str,
-    cursor: Cursor | None,
-    limit: int,
+    *, viewer: User | None, author: User | None, status: str, page: PageRequest
 ) -> Page[Post]:
     """Published posts (optionally one author's), or the viewer's own drafts."""
     if status == DRAFT:
         if viewer is None:
-            abort(
-                401,
-                message="Listing drafts needs a bearer token.",
-                headers={"WWW-Authenticate": "Bearer"},  # RFC 9110: every 401 carries one
-            )
+            raise AuthenticationRequired("Listing drafts needs a bearer token.")
         if author is not None and author.id != viewer.id:
-            abort(403, message="You can only list your own drafts.")
+            raise Forbidden("You can only list your own drafts.")
         author = viewer
     stmt = select(Post).options(joinedload(Post.author)).where(Post.status == status)
     if author is not None:
         stmt = stmt.where(Post.author_id == author.id)
-    return paginate(
-        db.session, stmt, created_at=Post.created_at, id_=Post.id, cursor=cursor, limit=limit
-    )
+    return paginate(db.session, stmt, page)
 
 
 def create_post(*, author: User, data: dict[str, Any]) -> Post:
@@ -89,7 +85,7 @@ def create_post(*, author: User, data: dict[str, Any]) -> Post:
 
 def ensure_can_edit(*, post: Post, actor: User) -> None:
     if post.author_id != actor.id and not actor.is_admin:
-        abort(403, message="Only the author or an admin can change this post.")
+        raise Forbidden("Only the author or an admin can change this post.")
 
 
 def update_post(*, post: Post, actor: User, data: dict[str, Any]) -> Post:

@@ -1,8 +1,17 @@
-"""Users plugin: accounts and profiles at /api/v1/users."""
+"""Users plugin: accounts and profiles at /api/v1/users.
 
-from flask import Flask, g
+Hooks it installs in the app (see `init_app`):
+* the token user loader (`project.common.auth.TokenHooks.load_user`);
+* the viewer provider of `User`'s private fields (`project.common.viewer`);
+* the `flask users` commands.
+"""
 
-from project.extensions import db, jwt
+from flask import Flask
+
+from project.common import viewer
+from project.common.auth import token_hooks
+from project.extensions import db
+from project.users import services
 from project.users.cli import users_cli
 from project.users.models import User
 from project.users.routes import blp
@@ -10,18 +19,16 @@ from project.users.routes import blp
 __all__ = ["blp", "init_app", "User"]
 
 
-def load_user(jwt_header: dict, jwt_payload: dict) -> User | None:
-    """flask-jwt-extended's user lookup: the token's subject, if it still exists."""
+def load_user(jwt_payload: dict) -> User | None:
+    """The token's subject, if it still exists."""
     try:
         user_id = int(jwt_payload["sub"])
     except (KeyError, TypeError, ValueError):
         return None
-    user = db.session.get(User, user_id)
-    if user is not None:
-        g.user_id = user.id
-    return user
+    return db.session.get(User, user_id)
 
 
 def init_app(app: Flask) -> None:
-    jwt.user_lookup_loader(load_user)
+    token_hooks(app).load_user = load_user
+    viewer.provide(app, User, services.private_fields)
     app.cli.add_command(users_cli)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 import marshmallow as ma
 from flask.cli import AppGroup
-from werkzeug.exceptions import HTTPException
 
+from project.common.exceptions import DomainError
 from project.users import services
 from project.users.schemas import UserCreateSchema
 
@@ -25,7 +25,6 @@ def create_admin(username: str, email: str, password: str) -> None:
         raise click.ClickException(f"invalid input: {exc.messages}") from exc
     try:
         user = services.create_user(data=data, is_admin=True)
-    except HTTPException as exc:
-        message = (getattr(exc, "data", None) or {}).get("message") or exc.description
-        raise click.ClickException(message) from exc
+    except DomainError as exc:
+        raise click.ClickException(exc.detail) from exc
     click.echo(f"Created admin {user.username!r} (id {user.id}).")

@@ -6,6 +6,7 @@ from sqlalchemy import Index, String, false, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from project.common.models import TimestampMixin
+from project.common.pagination import Keyset
 from project.extensions import db
 
 
@@ -19,7 +20,9 @@ class User(TimestampMixin, db.Model):
     bio: Mapped[str | None] = mapped_column(String(500))
     password_hash: Mapped[str] = mapped_column(String(255))
     is_admin: Mapped[bool] = mapped_column(default=False, server_default=false())
-    # Published posts; kept by the posts plugin so reads never COUNT(*).
+    # Published posts. Written only by the posts plugin
+    # (`project.posts.services.adjust_post_count`, in the transaction of the
+    # post write), so reads never COUNT(*).
     post_count: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
     __table_args__ = (
@@ -33,3 +36,7 @@ class User(TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.username!r}>"
+
+
+# Users lists: newest first (the `ix_users_created_at_id` index).
+USERS_NEWEST_FIRST = Keyset(User.created_at, User.id)

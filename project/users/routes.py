@@ -6,15 +6,14 @@ from flask import url_for
 from flask.views import MethodView
 from flask_jwt_extended import current_user
 
-from project.common.auth import auth_required
+from project.common.auth import auth_required, viewer
 from project.common.blueprint import Blueprint
 from project.common.fields import ID
-from project.common.pagination import LINK_HEADER, next_link_header
 from project.common.ratelimit import limit_auth
+from project.common.viewer import view
 from project.users import services
 from project.users.schemas import (
     UserCreateSchema,
-    UserPageSchema,
     UserQuerySchema,
     UserSchema,
     UserUpdateSchema,
@@ -27,11 +26,10 @@ blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="User
 class Users(MethodView):
     @auth_required(blp, optional=True)
     @blp.arguments(UserQuerySchema, location="query")
-    @blp.response(200, UserPageSchema, headers=LINK_HEADER)
+    @blp.page_response(UserSchema)
     def get(self, query):
         """List users, newest first, optionally by username prefix"""
-        page = services.list_users(q=query.get("q"), cursor=query["cursor"], limit=query["limit"])
-        return page, 200, next_link_header(page)
+        return view(services.list_users(q=query.get("q"), page=query["page"]), viewer())
 
     @limit_auth
     @blp.arguments(UserCreateSchema)
@@ -41,7 +39,8 @@ class Users(MethodView):
     def post(self, data):
         """Register a new user"""
         user = services.create_user(data=data)
-        return user, 201, {"Location": url_for("users.UserById", user_id=user.id)}
+        # Registering is anonymous: the answer is the public view, like any other.
+        return view(user, None), 201, {"Location": url_for("users.UserById", user_id=user.id)}
 
 
 @blp.route("/me")
@@ -50,7 +49,7 @@ class Me(MethodView):
     @blp.response(200, UserSchema)
     def get(self):
         """Show the authenticated user"""
-        return current_user
+        return view(current_user, current_user)
 
 
 @blp.route(f"/<{ID}:user_id>")
@@ -60,7 +59,7 @@ class UserById(MethodView):
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, user_id):
         """Show a user"""
-        return services.get_user(user_id)
+        return view(services.get_user(user_id), viewer())
 
     @auth_required(blp)
     @blp.arguments(UserUpdateSchema)
@@ -70,8 +69,8 @@ class UserById(MethodView):
     @blp.alt_response(409, response="CONFLICT")
     def patch(self, data, user_id):
         """Update a profile (yourself, or anyone as an admin)"""
-        user = services.get_user(user_id)
-        return services.update_user(user=user, actor=current_user, data=data)
+        user = services.update_user(user=services.get_user(user_id), actor=current_user, data=data)
+        return view(user, current_user)
 
     @auth_required(blp)
     @blp.response(204)

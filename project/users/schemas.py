@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import marshmallow as ma
 
-from project.common.fields import Boolean, Email, Text
-from project.common.pagination import PaginationQuerySchema, page_schema
-from project.users.services import can_see_private_fields
+from project.common.fields import SafeEmail, SafeText, StrictBoolean
+from project.common.pagination import PaginationQuerySchema
+from project.common.viewer import viewer_field
+from project.users.models import USERS_NEWEST_FIRST
 
 
 class FullMatch(ma.validate.Regexp):
@@ -26,28 +27,27 @@ PASSWORD = ma.validate.Length(min=8, max=128)
 
 
 class UserSchema(ma.Schema):
+    """A user; `email` and `is_admin` only when the viewer is the user or an admin.
+
+    Those two come from the viewer's extras (`project.common.viewer`), filled
+    by `project.users.services.private_fields`.
+    """
+
     id = ma.fields.Integer(dump_only=True)
     username = ma.fields.String(dump_only=True)
-    email = ma.fields.String(
-        dump_only=True,
+    email = viewer_field(
+        ma.fields.String,
         metadata={"description": "Only shown to the user themself and to admins."},
     )
     display_name = ma.fields.String(dump_only=True, allow_none=True)
     bio = ma.fields.String(dump_only=True, allow_none=True)
-    is_admin = ma.fields.Boolean(
-        dump_only=True,
+    is_admin = viewer_field(
+        ma.fields.Boolean,
         metadata={"description": "Only shown to the user themself and to admins."},
     )
     post_count = ma.fields.Integer(dump_only=True, metadata={"description": "Published posts."})
     created_at = ma.fields.AwareDateTime(dump_only=True)
     updated_at = ma.fields.AwareDateTime(dump_only=True)
-
-    @ma.post_dump(pass_original=True)
-    def hide_private_fields(self, data, user, **kwargs):
-        if not can_see_private_fields(user):
-            data.pop("email", None)
-            data.pop("is_admin", None)
-        return data
 
 
 class UserSummarySchema(ma.Schema):
@@ -58,31 +58,30 @@ class UserSummarySchema(ma.Schema):
 
 
 class UserCreateSchema(ma.Schema):
-    username = Text(required=True, validate=USERNAME)
-    email = Email(required=True, validate=ma.validate.Length(max=254))
-    password = Text(required=True, load_only=True, validate=PASSWORD)
-    display_name = Text(validate=ma.validate.Length(max=50), allow_none=True)
-    bio = Text(validate=ma.validate.Length(max=500), allow_none=True)
+    username = SafeText(required=True, validate=USERNAME)
+    email = SafeEmail(required=True, validate=ma.validate.Length(max=254))
+    password = SafeText(required=True, load_only=True, validate=PASSWORD)
+    display_name = SafeText(validate=ma.validate.Length(max=50), allow_none=True)
+    bio = SafeText(validate=ma.validate.Length(max=500), allow_none=True)
 
 
 class UserUpdateSchema(ma.Schema):
-    email = Email(validate=ma.validate.Length(max=254))
-    display_name = Text(validate=ma.validate.Length(max=50), allow_none=True)
-    bio = Text(validate=ma.validate.Length(max=500), allow_none=True)
-    password = Text(load_only=True, validate=PASSWORD)
-    current_password = Text(
+    email = SafeEmail(validate=ma.validate.Length(max=254))
+    display_name = SafeText(validate=ma.validate.Length(max=50), allow_none=True)
+    bio = SafeText(validate=ma.validate.Length(max=500), allow_none=True)
+    password = SafeText(load_only=True, validate=PASSWORD)
+    current_password = SafeText(
         load_only=True,
         validate=ma.validate.Length(max=128),
         metadata={"description": "Required to change your own password."},
     )
-    is_admin = Boolean(metadata={"description": "Admins only."})
+    is_admin = StrictBoolean(metadata={"description": "Admins only."})
 
 
 class UserQuerySchema(PaginationQuerySchema):
-    q = Text(
+    keyset = USERS_NEWEST_FIRST
+
+    q = SafeText(
         validate=ma.validate.Length(min=1, max=20),
         metadata={"description": "Username prefix, case-insensitive."},
     )
-
-
-UserPageSchema = page_schema(UserSchema, "UserPage")

@@ -1,16 +1,19 @@
-"""User rules: registration, lookup, profile changes, permissions."""
+"""User rules: registration, lookup, profile changes, who may see and change what.
+
+Raises domain errors (`project.common.exceptions`); knows nothing of HTTP.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from blinker import Namespace
-from flask_smorest import abort
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from project.common.auth import viewer
-from project.common.pagination import Cursor, Page, paginate
+from project.common.exceptions import Conflict, Forbidden, NotFound
+from project.common.pagination import Page, PageRequest, paginate
 from project.common.security import hash_password, needs_rehash, verify_password
 from project.extensions import db
 from project.users.models import User
@@ -19,16 +22,30 @@ signals = Namespace()
 # Sent after a password change is committed; the auth plugin ends sessions.
 password_changed = signals.signal("password-changed")
 
+CONFLICT_DETAILS = {
+    "username": "This username is already taken.",
+    "email": "This email is already registered.",
+}
 
-def can_see_private_fields(user: User) -> bool:
-    current = viewer()
-    return current is not None and (current.id == user.id or current.is_admin)
+
+def can_see_private_fields(user: User, viewer: User | None) -> bool:
+    return viewer is not None and (viewer.id == user.id or viewer.is_admin)
+
+
+def private_fields(users: Sequence[User], viewer: User | None) -> list[dict[str, Any]]:
+    """`email` and `is_admin`, for the user themself and for admins (a viewer provider)."""
+    return [
+        {"email": user.email, "is_admin": user.is_admin}
+        if can_see_private_fields(user, viewer)
+        else {}
+        for user in users
+    ]
 
 
 def get_user(user_id: int) -> User:
     user = db.session.get(User, user_id)
     if user is None:
-        abort(404, message=f"No user with id {user_id}.")
+        raise NotFound(f"No user with id {user_id}.")
     return user
 
 
@@ -57,14 +74,12 @@ def escape_like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def list_users(*, q: str | None, cursor: Cursor | None, limit: int) -> Page[User]:
+def list_users(*, q: str | None, page: PageRequest) -> Page[User]:
     stmt = select(User)
     if q:
         pattern = escape_like(q.lower()) + "%"
         stmt = stmt.where(func.lower(User.username).like(pattern, escape="\\"))
-    return paginate(
-        db.session, stmt, created_at=User.created_at, id_=User.id, cursor=cursor, limit=limit
-    )
+    return paginate(db.session, stmt, page)
 
 
 def _taken(column, value: str, exclude_id: int | None) -> bool:
@@ -74,29 +89,35 @@ def _taken(column, value: str, exclude_id: int | None) -> bool:
     return db.session.scalar(stmt.limit(1)) is not None
 
 
-def find_conflict(*, username: str | None, email: str | None, exclude_id: int | None) -> str | None:
-    """Say which unique field is taken; the unique indexes are the real guard."""
+def taken_field(*, username: str | None, email: str | None, exclude_id: int | None) -> str | None:
+    """Which unique field (`username`, `email`) another user has; the indexes are the real guard."""
     if username is not None and _taken(User.username, username, exclude_id):
-        return "This username is already taken."
+        return "username"
     if email is not None and _taken(User.email, email, exclude_id):
-        return "This email is already registered."
+        return "email"
     return None
 
 
+def ensure_unique(*, username: str | None, email: str | None, exclude_id: int | None) -> None:
+    field = taken_field(username=username, email=email, exclude_id=exclude_id)
+    if field is not None:
+        raise Conflict(CONFLICT_DETAILS[field])
+
+
 def commit_unique(*, username: str | None, email: str | None, exclude_id: int | None) -> None:
-    """Commit, turning a lost unique-index race into a 409 with nothing written."""
+    """Commit, turning a lost unique-index race into a Conflict with nothing written."""
     try:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        detail = find_conflict(username=username, email=email, exclude_id=exclude_id)
-        abort(409, message=detail or "This user conflicts with an existing one.")
+        field = taken_field(username=username, email=email, exclude_id=exclude_id)
+        raise Conflict(
+            CONFLICT_DETAILS[field] if field else "This user conflicts with an existing one."
+        ) from None
 
 
 def create_user(*, data: dict[str, Any], is_admin: bool = False) -> User:
-    detail = find_conflict(username=data["username"], email=data["email"], exclude_id=None)
-    if detail:
-        abort(409, message=detail)
+    ensure_unique(username=data["username"], email=data["email"], exclude_id=None)
     user = User(
         username=data["username"],
         email=data["email"],
@@ -112,28 +133,34 @@ def create_user(*, data: dict[str, Any], is_admin: bool = False) -> User:
 
 def ensure_can_manage(*, user: User, actor: User) -> None:
     if actor.id != user.id and not actor.is_admin:
-        abort(403, message="You can only change your own account.")
+        raise Forbidden("You can only change your own account.")
+
+
+def check_password_change(*, user: User, actor: User, data: dict[str, Any]) -> None:
+    """Changing your own password needs the current one (403 without it or when wrong).
+
+    403, not 422: the request is well-formed (the schema cannot say "required
+    when changing your own password"); the proof is missing.
+    """
+    if data.get("password") is None or actor.id != user.id:
+        return
+    if "current_password" not in data:
+        raise Forbidden("Changing your password needs current_password.")
+    if not verify_password(user.password_hash, data["current_password"]):
+        raise Forbidden("The current password is wrong.")
 
 
 def update_user(*, user: User, actor: User, data: dict[str, Any]) -> User:
     ensure_can_manage(user=user, actor=actor)
     if "is_admin" in data and not actor.is_admin:
-        abort(403, message="Only admins can grant or revoke admin rights.")
-    password = data.get("password")
-    if password is not None and actor.id == user.id:
-        # 403 like a wrong one: the request is well-formed (the schema cannot
-        # say "required when changing your own password"), the proof is missing.
-        if "current_password" not in data:
-            abort(403, message="Changing your password needs current_password.")
-        if not verify_password(user.password_hash, data["current_password"]):
-            abort(403, message="The current password is wrong.")
+        raise Forbidden("Only admins can grant or revoke admin rights.")
+    check_password_change(user=user, actor=actor, data=data)
     if "email" in data:
-        detail = find_conflict(username=None, email=data["email"], exclude_id=user.id)
-        if detail:
-            abort(409, message=detail)
+        ensure_unique(username=None, email=data["email"], exclude_id=user.id)
     for field in ("email", "display_name", "bio", "is_admin"):
         if field in data:
             setattr(user, field, data[field])
+    password = data.get("password")
     if password is not None:
         user.password_hash = hash_password(password)
     commit_unique(username=None, email=data.get("email"), exclude_id=user.id)

@@ -6,8 +6,11 @@ import sys
 import types
 
 import pytest
+from flask_jwt_extended import verify_jwt_in_request
+from flask_jwt_extended.exceptions import RevokedTokenError
 
 import project.plugins
+from project.common.auth import TokenHooksError
 from project.config import DEFAULT_PLUGINS
 from project.plugins import ENTRY_POINT_GROUP, PluginError
 from tests.core import entry_point_plugin, sample_plugin
@@ -80,7 +83,7 @@ def test_unconfigured_plugin_is_not_loaded(client, app):
 
 
 def test_core_runs_with_a_subset_of_plugins(build_app):
-    app = build_app(PLUGINS=["project.users"])
+    app = build_app(PLUGINS=["project.users", "project.auth"])
     client = app.test_client()
 
     assert client.get("/health/live").status_code == 200
@@ -88,6 +91,21 @@ def test_core_runs_with_a_subset_of_plugins(build_app):
     assert_problem(client.get("/api/v1/posts"), 404)
     spec = client.get("/api/v1/openapi.json").json
     assert not any(path.startswith("/api/v1/posts") for path in spec["paths"])
+
+
+def test_users_without_auth_refuse_to_start(make_app):
+    """Tokens would be accepted with nobody checking whether they were revoked."""
+    with pytest.raises(TokenHooksError, match="add project.auth to PLUGINS"):
+        make_app(PLUGINS=["project.users", "project.posts"])
+
+
+def test_an_app_without_users_accepts_no_token(build_app, client, api, user_factory):
+    """No plugin loads users: a valid token of another instance is refused, not trusted."""
+    token = api.token_for(user_factory())
+    app = build_app(PLUGINS=[SAMPLE])
+    headers = {"Authorization": f"Bearer {token}"}
+    with app.test_request_context(headers=headers), pytest.raises(RevokedTokenError):
+        verify_jwt_in_request()
 
 
 def test_entry_point_plugin_is_loaded(build_app, monkeypatch):

@@ -29,11 +29,11 @@ def lost_race(monkeypatch):
     The unique indexes are then the only guard; the answer must still be a 409
     with nothing written.
     """
-    real = services.find_conflict
+    real = services.taken_field
     calls = {"n": 0}
 
-    def find_conflict(**kwargs):
+    def taken_field(**kwargs):
         calls["n"] += 1
         return None if calls["n"] == 1 else real(**kwargs)
 
-    monkeypatch.setattr(services, "find_conflict", find_conflict)
+    monkeypatch.setattr(services, "taken_field", taken_field)

@@ -1,0 +1,129 @@
+"""Keysets: the columns that order a collection, and the page query over them.
+
+A `Keyset` is a tuple of columns ending in a unique one (the id), read in one
+direction: `Keyset(Post.created_at, Post.id)` pages newest first,
+`Keyset(Comment.created_at, Comment.id, ascending=True)` oldest first, and
+`Keyset(User.post_count, User.id)` most prolific first. The page after a
+cursor is `WHERE (a, b) < (:a, :b) ORDER BY a DESC, b DESC LIMIT n + 1`: an
+index range scan whatever the depth, and rows inserted meanwhile never shift
+later pages.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Select, tuple_
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from project.common.fields import MAX_ID
+from project.common.pagination import cursor
+
+T = TypeVar("T")
+
+
+def _parse_datetime(value: Any) -> datetime:
+    if not isinstance(value, str):
+        raise ValueError("not a timestamp")
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None or "T" not in value:
+        raise ValueError("not an aware timestamp")
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError as exc:  # year 1 at +14:00 falls before year 1 in UTC
+        raise ValueError("timestamp out of range") from exc
+
+
+def _int_parser(minimum: int) -> Callable[[Any], int]:
+    def parse(value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= MAX_ID:
+            raise ValueError("not an integer in range")
+        return value
+
+    return parse
+
+
+def _parse_float(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError("not a finite number")
+    return float(value)
+
+
+def _parse_str(value: Any) -> str:
+    if not isinstance(value, str) or "\x00" in value:
+        raise ValueError("not a string")
+    return value
+
+
+def _parser_for(column: InstrumentedAttribute) -> Callable[[Any], Any]:
+    python_type = column.type.python_type
+    if python_type is datetime:
+        return _parse_datetime
+    if python_type is int:
+        # Ids start at 1; counts and ranks may be 0.
+        return _int_parser(1 if column.primary_key else 0)
+    if python_type is float:
+        return _parse_float
+    return _parse_str
+
+
+def _json_value(value: Any) -> cursor.Scalar:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+class Keyset:
+    """The order of a collection; the last column must be unique."""
+
+    def __init__(self, *columns: InstrumentedAttribute, ascending: bool = False) -> None:
+        self.columns = columns
+        self.ascending = ascending
+        self._parsers = [_parser_for(column) for column in columns]
+
+    def cursor_after(self, row: Any) -> str:
+        """The token for the page that follows `row`."""
+        return cursor.encode([_json_value(getattr(row, column.key)) for column in self.columns])
+
+    def parse(self, token: str) -> tuple[Any, ...]:
+        """The key values of a client-supplied token; ValueError if it is not one of ours."""
+        raw = cursor.decode(token, length=len(self.columns))
+        try:
+            return tuple(parse(value) for parse, value in zip(self._parsers, raw, strict=True))
+        except (TypeError, ValueError) as exc:
+            raise ValueError("cursor is not one this API issued") from exc
+
+    def after(self, stmt: Select, values: tuple[Any, ...] | None) -> Select:
+        """`stmt` restricted to the rows after `values`, in this keyset's order."""
+        key = tuple_(*self.columns)
+        if values is not None:
+            stmt = stmt.where(key > values if self.ascending else key < values)
+        order = [column.asc() if self.ascending else column.desc() for column in self.columns]
+        return stmt.order_by(*order)
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """What a client asked for: a keyset, where to start (None: the top), how many."""
+
+    keyset: Keyset
+    after: tuple[Any, ...] | None
+    limit: int
+
+
+@dataclass
+class Page(Generic[T]):
+    items: Sequence[T]
+    next_cursor: str | None
+
+
+def paginate(session: Session, stmt: Select, page: PageRequest) -> Page[Any]:
+    """Run `stmt` for one page and say where the next one starts."""
+    stmt = page.keyset.after(stmt, page.after).limit(page.limit + 1)
+    rows = list(session.scalars(stmt))
+    if len(rows) <= page.limit:
+        return Page(rows, None)
+    rows = rows[: page.limit]
+    return Page(rows, page.keyset.cursor_after(rows[-1]))
