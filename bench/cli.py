@@ -31,9 +31,10 @@ from bench.database import (
 from bench.load import Result, run_rounds
 from bench.report import git_revision, machine, print_errors, print_table, summarise, write_json
 from bench.scenarios import Fixture, build_fixture, build_scenarios
-from bench.server import POSTWELL_APP, ServerSpec, app_environment, gunicorn
+from bench.server import BARE_APP, POSTWELL_APP, ServerSpec, app_environment, gunicorn
 
-POSTWELL_LOG = RESULTS_DIR / "gunicorn.log"
+POSTWELL = ServerSpec("postwell", POSTWELL_APP, "/health/ready", RESULTS_DIR / "gunicorn.log")
+BARE = ServerSpec("bare-flask", BARE_APP, "/", RESULTS_DIR / "bare-flask.log")
 
 
 @dataclass(frozen=True)
@@ -139,11 +140,15 @@ def prepare(args: argparse.Namespace) -> tuple[SeedReport, DataSet]:
     return seed, data
 
 
-def load(args: argparse.Namespace, port: int, data: DataSet) -> tuple[Fixture, list, dict]:
+def load(
+    args: argparse.Namespace, port: int, bare_port: int, data: DataSet
+) -> tuple[Fixture, list, dict]:
     """Set up through the API, run the reads in rounds, then the writes."""
     log("setup:")
     fixture = build_fixture(port, data, args.deep_pages)
-    reads, writes = build_scenarios(port, fixture, args.requests, args.writes, args.concurrency)
+    reads, writes = build_scenarios(
+        port, bare_port, fixture, args.requests, args.writes, args.concurrency
+    )
     log(
         f"load: concurrency {args.concurrency}, {args.rounds} rounds, "
         f"time limit {args.time_limit:.0f} s per scenario; p50 ms per round:"
@@ -157,9 +162,11 @@ def load(args: argparse.Namespace, port: int, data: DataSet) -> tuple[Fixture, l
 def measure(args: argparse.Namespace) -> Measurement:
     seed, data = prepare(args)
     app_env = app_environment(args.database_url)
-    postwell = ServerSpec("postwell", POSTWELL_APP, "/health/ready", POSTWELL_LOG)
-    with gunicorn(postwell, app_env, args.workers) as port:
-        fixture, results, round_p50 = load(args, port, data)
+    with (
+        gunicorn(POSTWELL, app_env, args.workers) as port,
+        gunicorn(BARE, app_env, args.workers) as bare_port,
+    ):
+        fixture, results, round_p50 = load(args, port, bare_port, data)
     return Measurement(seed, data, fixture, results, round_p50)
 
 
@@ -209,7 +216,7 @@ def main(args: argparse.Namespace) -> int:
     ratios = summarise(run.results, run.round_p50)
     print_table(run.results, ratios)
     log(f"seed: {run.seed.promise}")
-    errors = print_errors(run.results, POSTWELL_LOG)
+    errors = print_errors(run.results, [POSTWELL.log_path, BARE.log_path])
     total = round(time.perf_counter() - started, 1)
     payload = {"started_at": started_at.isoformat(), "total_seconds": total}
     write_json(args.output, {**payload, **json_payload(args, run, ratios, errors)})

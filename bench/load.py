@@ -33,6 +33,7 @@ class Result:
     server_p50_ms: float | None
     p50_vs_baseline: float | None = None
     server_p50_vs_baseline: float | None = None
+    throughput_vs_ceiling: float | None = None
 
 
 def run_round(

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bench import REPO, fmt, log
 from bench.load import Result
-from bench.scenarios import BASELINE
+from bench.scenarios import BASELINE, CEILING
 from bench.server import log_tail
 
 
@@ -29,10 +29,11 @@ def summarise(
 ) -> dict[str, float | None]:
     """Fill in each result's ratios; the run-wide ratios (deep/first, baseline drift)."""
     by_name = {result.name: result for result in results}
-    base = by_name[BASELINE]
+    base, ceiling = by_name[BASELINE], by_name[CEILING]
     for result in results:
         result.p50_vs_baseline = ratio(result.p50_ms, base.p50_ms)
         result.server_p50_vs_baseline = ratio(result.server_p50_ms, base.server_p50_ms)
+        result.throughput_vs_ceiling = ratio(result.throughput_rps, ceiling.throughput_rps)
     first, deep = by_name["posts/first"], by_name["posts/deep"]
     baseline_rounds = round_p50[BASELINE]
     return {
@@ -44,7 +45,7 @@ def summarise(
 
 COLUMNS = (
     f"{'scenario':<20} {'reqs':>5} {'errs':>4} {'req/s':>7} {'p50':>7} {'p95':>7} "
-    f"{'p99':>7} {'srv p50':>7} {'p50/base':>8} {'srv/base':>8}"
+    f"{'p99':>7} {'srv p50':>7} {'p50/base':>8} {'srv/base':>8} {'rps/bare':>8}"
 )
 
 
@@ -53,13 +54,14 @@ def table_row(r: Result) -> str:
         f"{r.name:<20} {r.requests:>5} {r.errors:>4} {r.throughput_rps:>7.1f} "
         f"{fmt(r.p50_ms):>7} {fmt(r.p95_ms):>7} {fmt(r.p99_ms):>7} "
         f"{fmt(r.server_p50_ms, 2):>7} {fmt(r.p50_vs_baseline, 2):>8} "
-        f"{fmt(r.server_p50_vs_baseline, 2):>8}"
+        f"{fmt(r.server_p50_vs_baseline, 2):>8} {fmt(r.throughput_vs_ceiling, 2):>8}"
     )
 
 
 def print_table(results: list[Result], ratios: dict[str, float | None]) -> None:
     log()
-    log("latency in ms; srv = the app's own X-Process-Time; base = GET /health/live")
+    log("latency in ms; srv = the app's own X-Process-Time; base = GET /health/live;")
+    log("rps/bare = req/s as a fraction of bare-flask's (Flask + gunicorn alone)")
     log(COLUMNS)
     log("-" * len(COLUMNS))
     for result in results:
@@ -78,7 +80,7 @@ def print_table(results: list[Result], ratios: dict[str, float | None]) -> None:
         log(f"stopped by the time limit: {', '.join(r.name for r in slow)}")
 
 
-def print_errors(results: list[Result], server_log: Path) -> int:
+def print_errors(results: list[Result], server_logs: list[Path]) -> int:
     """Show every non-2xx answer; the number of errors."""
     failed = [r for r in results if r.errors]
     if not failed:
@@ -89,8 +91,9 @@ def print_errors(results: list[Result], server_log: Path) -> int:
         log(f"  {r.name} ({r.label}): {r.errors} errors; statuses {r.statuses}")
         for status, example in r.error_examples.items():
             log(f"    {status}: {example}")
-    log(f"server log tail ({server_log.relative_to(REPO)}):")
-    log(log_tail(server_log))
+    for server_log in server_logs:
+        log(f"server log tail ({server_log.relative_to(REPO)}):")
+        log(log_tail(server_log))
     return sum(r.errors for r in failed)
 
 

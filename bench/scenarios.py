@@ -20,6 +20,8 @@ from project.common.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from project.posts.cli import SEED_PASSWORD
 
 BASELINE = "health/live"
+# bench.bare_app: Flask and gunicorn alone, the most any endpoint could do.
+CEILING = "bare-flask"
 JSON_HEADERS = {"Accept": "application/json"}
 
 
@@ -165,15 +167,24 @@ def read_scenarios(port: int, fixture: Fixture, requests: int, warmup: int) -> l
 
 
 def build_scenarios(
-    port: int, fixture: Fixture, requests: int, writes: int, concurrency: int
+    port: int, bare_port: int, fixture: Fixture, requests: int, writes: int, concurrency: int
 ) -> tuple[list[Scenario], list[Scenario]]:
     """The read scenarios (run interleaved) and the write scenario (run after them).
 
-    Writes go last: published bench posts would otherwise take over the first
-    page mid-run, and the first page would no longer look like the deep one.
+    The reads start with the bare Flask ceiling, served on `bare_port`. Writes
+    go last: published bench posts would otherwise take over the first page
+    mid-run, and the first page would no longer look like the deep one.
     """
     warmup = min(max(concurrency * 5, 20), requests)
-    reads = read_scenarios(port, fixture, requests, warmup)
+    ceiling = Scenario(
+        CEILING,
+        f"GET / (bench.bare_app, {DEFAULT_LIMIT} items)",
+        bare_port,
+        get("/"),
+        requests,
+        warmup,
+    )
+    reads = [ceiling, *read_scenarios(port, fixture, requests, warmup)]
     create = Scenario(
         "posts/create",
         "POST /api/v1/posts (bearer)",

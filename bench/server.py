@@ -1,6 +1,7 @@
 """gunicorn processes: the app's environment, start on a free port, wait for ready, stop.
 
-Every server runs `gunicorn.conf.py`, the production settings.
+Every server runs `gunicorn.conf.py`, the production settings, so Postwell and
+the bare Flask ceiling (`bench.bare_app`) are served the same way.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from bench.client import call
 from bench.database import REDIS_URL
 
 POSTWELL_APP = "wsgi:app"
+BARE_APP = "bench.bare_app:app"
 
 
 def app_environment(database_url: str) -> dict[str, str]:
