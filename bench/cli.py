@@ -32,6 +32,7 @@ from bench.load import Result, run_rounds
 from bench.report import git_revision, machine, print_errors, print_table, summarise, write_json
 from bench.scenarios import Fixture, build_fixture, build_scenarios
 from bench.server import BARE_APP, POSTWELL_APP, ServerSpec, app_environment, gunicorn
+from bench.sqlcount import attach, count_statements
 
 POSTWELL = ServerSpec("postwell", POSTWELL_APP, "/health/ready", RESULTS_DIR / "gunicorn.log")
 BARE = ServerSpec("bare-flask", BARE_APP, "/", RESULTS_DIR / "bare-flask.log")
@@ -141,9 +142,10 @@ def prepare(args: argparse.Namespace) -> tuple[SeedReport, DataSet]:
 
 
 def load(
-    args: argparse.Namespace, port: int, bare_port: int, data: DataSet
+    args: argparse.Namespace, ports: tuple[int, int], app_env: dict[str, str], data: DataSet
 ) -> tuple[Fixture, list, dict]:
-    """Set up through the API, run the reads in rounds, then the writes."""
+    """Set up through the API, run the reads in rounds, the writes, then count SQL."""
+    port, bare_port = ports
     log("setup:")
     fixture = build_fixture(port, data, args.deep_pages)
     reads, writes = build_scenarios(
@@ -156,7 +158,9 @@ def load(
     results, round_p50 = run_rounds(reads, args.rounds, args.concurrency, args.time_limit)
     log("writes (after the reads):")
     write_results, write_p50 = run_rounds(writes, args.rounds, args.concurrency, args.time_limit)
-    return fixture, results + write_results, {**round_p50, **write_p50}
+    results += write_results
+    attach(results, count_statements(app_env, reads + writes))
+    return fixture, results, {**round_p50, **write_p50}
 
 
 def measure(args: argparse.Namespace) -> Measurement:
@@ -166,7 +170,7 @@ def measure(args: argparse.Namespace) -> Measurement:
         gunicorn(POSTWELL, app_env, args.workers) as port,
         gunicorn(BARE, app_env, args.workers) as bare_port,
     ):
-        fixture, results, round_p50 = load(args, port, bare_port, data)
+        fixture, results, round_p50 = load(args, (port, bare_port), app_env, data)
     return Measurement(seed, data, fixture, results, round_p50)
 
 

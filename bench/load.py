@@ -8,7 +8,7 @@ ratios between them stay meaningful.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bench import fmt, log
 from bench.client import Samples, drive, percentile
@@ -34,6 +34,9 @@ class Result:
     p50_vs_baseline: float | None = None
     server_p50_vs_baseline: float | None = None
     throughput_vs_ceiling: float | None = None
+    # One request's SQL statements (bench.sqlcount); None where not counted.
+    sql_statements: int | None = None
+    sql: list[str] = field(default_factory=list)
 
 
 def run_round(

@@ -45,7 +45,7 @@ def summarise(
 
 COLUMNS = (
     f"{'scenario':<20} {'reqs':>5} {'errs':>4} {'req/s':>7} {'p50':>7} {'p95':>7} "
-    f"{'p99':>7} {'srv p50':>7} {'p50/base':>8} {'srv/base':>8} {'rps/bare':>8}"
+    f"{'p99':>7} {'srv p50':>7} {'p50/base':>8} {'srv/base':>8} {'rps/bare':>8} {'sql':>4}"
 )
 
 
@@ -54,14 +54,16 @@ def table_row(r: Result) -> str:
         f"{r.name:<20} {r.requests:>5} {r.errors:>4} {r.throughput_rps:>7.1f} "
         f"{fmt(r.p50_ms):>7} {fmt(r.p95_ms):>7} {fmt(r.p99_ms):>7} "
         f"{fmt(r.server_p50_ms, 2):>7} {fmt(r.p50_vs_baseline, 2):>8} "
-        f"{fmt(r.server_p50_vs_baseline, 2):>8} {fmt(r.throughput_vs_ceiling, 2):>8}"
+        f"{fmt(r.server_p50_vs_baseline, 2):>8} {fmt(r.throughput_vs_ceiling, 2):>8} "
+        f"{fmt(r.sql_statements, 0):>4}"
     )
 
 
 def print_table(results: list[Result], ratios: dict[str, float | None]) -> None:
     log()
     log("latency in ms; srv = the app's own X-Process-Time; base = GET /health/live;")
-    log("rps/bare = req/s as a fraction of bare-flask's (Flask + gunicorn alone)")
+    log("rps/bare = req/s as a fraction of bare-flask's (Flask + gunicorn alone);")
+    log("sql = SQL statements one request sends (bench/sqlcount.py)")
     log(COLUMNS)
     log("-" * len(COLUMNS))
     for result in results:
