@@ -18,7 +18,6 @@ ITEMS = [
         "author_id": number % 7 + 1,
         "title": f"Fixed item {number}",
         "body": "A fixed body of about the length of a short post. " * 4,
-        "status": "published",
         "created_at": "2026-01-01T00:00:00+00:00",
     }
     for number in range(1, DEFAULT_LIMIT + 1)

@@ -1,7 +1,7 @@
 """`python -m bench`: the options, and the order of a run (see bench/README.md).
 
-python -m bench --quick     # ~1 min in all, 200 users, 10,000 posts
-python -m bench             # ~3-4 min in all, 1,000 users, 100,000 posts
+python -m bench --quick     # under a minute, 200 users, 10,000 posts
+python -m bench             # 1-4 min in all, 1,000 users, 100,000 posts
 """
 
 from __future__ import annotations
