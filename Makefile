@@ -49,7 +49,7 @@ openapi: install
 	$(BIN)/flask --app wsgi openapi write --format=json openapi.json
 
 bench: install
-	$(BIN)/python bench/run.py
+	$(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .coverage htmlcov

@@ -1,0 +1,196 @@
+"""The scenarios: what each one requests, and the fixture (cursor, token, ids) they need.
+
+Page sizes, the seeded password and the limits come from the app itself, so a
+change there changes the benchmark with it.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from bench import BenchError, log
+from bench.client import Request, call_json
+from bench.database import DataSet
+from project.common.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from project.posts.cli import SEED_PASSWORD
+
+BASELINE = "health/live"
+# bench.bare_app: Flask and gunicorn alone, the most any endpoint could do.
+CEILING = "bare-flask"
+JSON_HEADERS = {"Accept": "application/json"}
+
+
+@dataclass
+class Scenario:
+    name: str
+    label: str
+    port: int
+    make: Callable[[int], Request]
+    requests: int
+    warmup: int
+
+
+@dataclass
+class Fixture:
+    """What the scenarios need, found through the API (and the ids from the database)."""
+
+    deep_cursor: str
+    deep_page: int
+    token: str
+    username: str
+    post_ids: list[int]
+    author_ids: list[int]
+
+
+def posts_path(limit: int, cursor: str | None = None) -> str:
+    query = {"limit": limit, **({"cursor": cursor} if cursor else {})}
+    return f"/api/v1/posts?{urlencode(query)}"
+
+
+def find_deep_cursor(port: int, pages: int) -> tuple[str, int]:
+    """Follow `next_cursor` up to `pages` pages; the cursor of the deepest full page."""
+    cursor: str | None = None
+    depth = 0
+    while depth < pages:
+        page = call_json(port, "GET", posts_path(DEFAULT_LIMIT, cursor))
+        if len(page["items"]) < DEFAULT_LIMIT or not page["next_cursor"]:
+            break
+        cursor = page["next_cursor"]
+        depth += 1
+    if cursor is None:
+        raise BenchError("the feed has fewer than two pages; seed more posts")
+    if depth < pages:
+        log(f"  note: the feed ends after {depth} full pages (asked for {pages})")
+    deep = call_json(port, "GET", posts_path(DEFAULT_LIMIT, cursor))
+    if len(deep["items"]) != DEFAULT_LIMIT:
+        raise BenchError(f"deep page holds {len(deep['items'])} posts, expected {DEFAULT_LIMIT}")
+    return cursor, depth + 1
+
+
+def log_in(port: int) -> tuple[str, str]:
+    """Log in as the first listed (seeded) user: (username, access token)."""
+    users = call_json(port, "GET", "/api/v1/users?limit=1")
+    if not users["items"]:
+        raise BenchError("no users to log in as; seed the database first")
+    username = users["items"][0]["username"]
+    started = time.perf_counter()
+    credentials = {"login": username, "password": SEED_PASSWORD}
+    tokens = call_json(port, "POST", "/api/v1/auth/login", credentials)
+    log(f"  logged in as {username} in {(time.perf_counter() - started) * 1000:.0f} ms")
+    return username, tokens["access_token"]
+
+
+def build_fixture(port: int, data: DataSet, deep_pages: int) -> Fixture:
+    if not data.published_post_ids or not data.authors_with_posts:
+        raise BenchError("no published posts to read; seed the database first")
+    started = time.perf_counter()
+    cursor, page_number = find_deep_cursor(port, deep_pages)
+    log(
+        f"  deep cursor: page {page_number} (posts {(page_number - 1) * DEFAULT_LIMIT + 1}-"
+        f"{page_number * DEFAULT_LIMIT}) found in {time.perf_counter() - started:.1f} s"
+    )
+    username, token = log_in(port)
+    check = call_json(port, "GET", posts_path(MAX_LIMIT))
+    if len(check["items"]) != MAX_LIMIT:
+        raise BenchError(f"limit={MAX_LIMIT} returned {len(check['items'])} posts")
+    return Fixture(
+        deep_cursor=cursor,
+        deep_page=page_number,
+        token=token,
+        username=username,
+        post_ids=data.published_post_ids,
+        author_ids=data.authors_with_posts,
+    )
+
+
+def get(path: str, headers: dict[str, str] = JSON_HEADERS) -> Callable[[int], Request]:
+    """The same GET for every index."""
+    return lambda _index: ("GET", path, None, headers)
+
+
+def pick(ids: list[int], path: str) -> Callable[[int], Request]:
+    """A GET of `path` formatted with an id drawn at random, repeatably, per index."""
+    return lambda index: (
+        "GET",
+        path.format(id=ids[random.Random(index).randrange(len(ids))]),
+        None,
+        JSON_HEADERS,
+    )
+
+
+def write_post(token: str) -> Callable[[int], Request]:
+    headers = {**JSON_HEADERS, "Authorization": f"Bearer {token}"}
+    headers["Content-Type"] = "application/json"
+
+    def make(index: int) -> Request:
+        body = {
+            "title": f"Benchmark post {index}",
+            "body": f"Written by the benchmark, request {index}. " * 12,
+        }
+        return "POST", "/api/v1/posts", json.dumps(body).encode(), headers
+
+    return make
+
+
+def read_scenarios(port: int, fixture: Fixture, requests: int, warmup: int) -> list[Scenario]:
+    """Every read scenario of the app, `requests` measured requests each."""
+    auth = {**JSON_HEADERS, "Authorization": f"Bearer {fixture.token}"}
+    first, limit100 = posts_path(DEFAULT_LIMIT), posts_path(MAX_LIMIT)
+    deep = posts_path(DEFAULT_LIMIT, fixture.deep_cursor)
+    user_posts = f"/api/v1/users/{{id}}/posts?limit={DEFAULT_LIMIT}"
+
+    def scenario(name: str, label: str, make: Callable[[int], Request]) -> Scenario:
+        return Scenario(name, label, port, make, requests, warmup)
+
+    return [
+        scenario(BASELINE, "GET /health/live", get("/health/live")),
+        scenario("posts/first", f"GET {first}", get(first)),
+        scenario("posts/deep", f"GET {first}&cursor=<page {fixture.deep_page}>", get(deep)),
+        scenario("posts/limit100", f"GET {limit100}", get(limit100)),
+        scenario(
+            "posts/by-id",
+            "GET /api/v1/posts/{random id}",
+            pick(fixture.post_ids, "/api/v1/posts/{id}"),
+        ),
+        scenario(
+            "users/posts",
+            "GET /api/v1/users/{random id}/posts",
+            pick(fixture.author_ids, user_posts),
+        ),
+        scenario("users/me", "GET /api/v1/users/me (bearer)", get("/api/v1/users/me", auth)),
+    ]
+
+
+def build_scenarios(
+    port: int, bare_port: int, fixture: Fixture, requests: int, writes: int, concurrency: int
+) -> tuple[list[Scenario], list[Scenario]]:
+    """The read scenarios (run interleaved) and the write scenario (run after them).
+
+    The reads start with the bare Flask ceiling, served on `bare_port`. Writes
+    go last: published bench posts would otherwise take over the first page
+    mid-run, and the first page would no longer look like the deep one.
+    """
+    warmup = min(max(concurrency * 5, 20), requests)
+    ceiling = Scenario(
+        CEILING,
+        f"GET / (bench.bare_app, {DEFAULT_LIMIT} items)",
+        bare_port,
+        get("/"),
+        requests,
+        warmup,
+    )
+    reads = [ceiling, *read_scenarios(port, fixture, requests, warmup)]
+    create = Scenario(
+        "posts/create",
+        "POST /api/v1/posts (bearer)",
+        port,
+        write_post(fixture.token),
+        writes,
+        min(warmup, writes),
+    )
+    return reads, [create]

@@ -1,0 +1,103 @@
+"""SQL statements per request: one request per scenario, in-process, counted at the engine.
+
+After the load, the app is built once more in this process with `create_app()`
+and the very environment the gunicorn server got (production config, the bench
+database, the same Redis and secrets, so the scenarios' bearer token is valid).
+Each scenario's request (same method, path, headers and body as under load)
+is sent once through Flask's test client to warm its code path up, then once
+more while a `before_cursor_execute` listener on the app's engine records
+every statement. Transaction control (BEGIN, COMMIT, ROLLBACK, SAVEPOINT) is
+not counted; psycopg sends BEGIN and COMMIT itself, outside the listener's
+view, as does the pool's pre-ping on checkout.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from unittest import mock
+
+from flask import Flask
+from sqlalchemy import Engine, event
+
+from bench import log
+from bench.load import Result
+from bench.scenarios import CEILING, Scenario
+from project import create_app
+from project.extensions import db
+
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+
+
+@dataclass
+class SqlCount:
+    """The statements one request of a scenario sent, and the request's answer."""
+
+    status: int
+    statements: list[str]
+    error: str = ""
+
+
+@contextmanager
+def recording(engine: Engine) -> Iterator[list[str]]:
+    """Collect the statements `engine` sends while the context is open."""
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:
+        if not statement.lstrip().upper().startswith(TRANSACTION_CONTROL):
+            statements.append(" ".join(statement.split()))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def in_process_app(app_env: dict[str, str]) -> Flask:
+    """The app as gunicorn's workers build it, from the same environment."""
+    # WARNING: the app's access log would otherwise print a line per request here.
+    with mock.patch.dict(os.environ, {**app_env, "LOG_LEVEL": "WARNING"}):
+        return create_app()
+
+
+def count_one(app: Flask, engine: Engine, scenario: Scenario) -> SqlCount:
+    """Warm the scenario's request up, then count the statements of one more."""
+    client = app.test_client()
+    index = scenario.warmup + scenario.requests  # past every index the load used
+    for attempt in (index, index + 1):
+        method, path, body, headers = scenario.make(attempt)
+        with recording(engine) as statements:
+            response = client.open(path, method=method, data=body, headers=headers)
+    error = "" if response.status_code < 300 else response.get_data(as_text=True)[:800]
+    return SqlCount(response.status_code, statements, error)
+
+
+def count_statements(app_env: dict[str, str], scenarios: list[Scenario]) -> dict[str, SqlCount]:
+    """SQL statements of one request per scenario (the bare Flask ceiling has none)."""
+    app = in_process_app(app_env)
+    with app.app_context():
+        engine = db.engine
+    try:
+        counts = {s.name: count_one(app, engine, s) for s in scenarios if s.name != CEILING}
+    finally:
+        engine.dispose()
+    log("sql: " + ", ".join(f"{name} {len(c.statements)}" for name, c in counts.items()))
+    return counts
+
+
+def attach(results: list[Result], counts: dict[str, SqlCount]) -> None:
+    """Put each scenario's count on its result; a non-2xx answer here is an error too."""
+    for result in results:
+        count = counts.get(result.name)
+        if count is None:
+            continue
+        result.sql_statements = len(count.statements)
+        result.sql = count.statements
+        if count.status >= 300:
+            key = f"sql-count {count.status}"
+            result.errors += 1
+            result.statuses[key] = result.statuses.get(key, 0) + 1
+            result.error_examples.setdefault(key, count.error)
