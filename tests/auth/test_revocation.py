@@ -47,8 +47,8 @@ def test_store_follows_the_configuration(app):
 
 
 @pytest.mark.committing  # a second app, outside the rollback (it touches no rows)
-def test_store_is_the_database_without_redis(instances):
-    instance = instances(REDIS_URL=None)
+def test_store_is_the_database_without_redis(build_app):
+    instance = build_app(REDIS_URL=None)
 
     with instance.app_context():
         assert isinstance(store(), DatabaseRevocationStore)
@@ -128,8 +128,8 @@ class TestRedisStore:
 
         assert redis_store.is_revoked(str(uuid.uuid4())) is False
 
-    def test_app_store_reads_revocations_from_redis(self, instances, redis_url, client, sid):
+    def test_app_store_reads_revocations_from_redis(self, build_app, redis_url, client, sid):
         client.set(KEY_PREFIX + sid, "1", ex=60)
 
-        with instances(REDIS_URL=redis_url).app_context():
+        with build_app(REDIS_URL=redis_url).app_context():
             assert store().is_revoked(sid) is True

@@ -11,7 +11,7 @@ import project.plugins
 from project.config import DEFAULT_PLUGINS
 from project.plugins import ENTRY_POINT_GROUP, PluginError
 from tests.core import entry_point_plugin, sample_plugin
-from tests.core.helpers import assert_problem
+from tests.kit import assert_problem
 
 SAMPLE = "tests.core.sample_plugin"
 
