@@ -1,6 +1,7 @@
 """Fixtures for every test, one module each under tests/fixtures/.
 
-Helpers and assertions (not fixtures) are in tests/kit.py.
+Helpers and assertions (not fixtures) are in tests/kit.py. pytest-flask
+provides `client` (and `live_server`) from the `app` fixture in `backends`.
 """
 
 pytest_plugins = [
