@@ -118,9 +118,10 @@ def item_ids(responses) -> list[int]:
 
 
 # --- what is stored now --------------------------------------------------------
-# Read on the test's `session`, whose SAVEPOINT each reader ends straight away:
-# the app's sessions open and end theirs on the same connection, and ours must
-# never be left open around theirs (their commit would release it under us).
+# Read on the test's `session`; each reader ends that session's SAVEPOINT
+# straight away, so a check never leaves a transaction of the test's open
+# around the requests that follow (the app's sessions nest theirs on the same
+# connection and end them at teardown_request).
 
 
 def rows(session, statement) -> list[dict[str, Any]]:
