@@ -90,6 +90,10 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+def user_url(user) -> str:
+    return f"/api/v1/users/{user.id}"
+
+
 def next_link(response) -> str | None:
     """The URL of the `Link: <...>; rel="next"` header, or None without one."""
     header = response.headers.get("Link")

@@ -14,11 +14,8 @@ from tests.kit import (
     bearer,
     count,
     stored_user,
+    user_url,
 )
-
-
-def url(user) -> str:
-    return f"/api/v1/users/{user.id}"
 
 
 def test_delete_self_removes_account_posts_and_sessions(
@@ -30,7 +27,7 @@ def test_delete_self_removes_account_posts_and_sessions(
     tokens = login("alice")
     login("alice")  # a second session
 
-    response = client.delete(url(alice), headers=bearer(tokens["access_token"]))
+    response = client.delete(user_url(alice), headers=bearer(tokens["access_token"]))
 
     assert response.status_code == 204
     assert response.get_data() == b""
@@ -46,17 +43,17 @@ def test_delete_self_removes_account_posts_and_sessions(
 def test_deleted_users_tokens_are_401(client, login, alice):
     tokens = login("alice")
 
-    client.delete(url(alice), headers=bearer(tokens["access_token"]))
+    client.delete(user_url(alice), headers=bearer(tokens["access_token"]))
 
     assert_unauthorized(client.get(ME, headers=bearer(tokens["access_token"])))
     assert_unauthorized(client.post(REFRESH, headers=bearer(tokens["refresh_token"])))
-    assert_problem(client.get(url(alice)), 404)
+    assert_problem(client.get(user_url(alice)), 404)
     login = client.post(LOGIN, json={"login": "alice", "password": PASSWORD})
     assert_unauthorized(login)
 
 
 def test_deleted_username_and_email_can_be_registered_again(client, auth, alice):
-    client.delete(url(alice), headers=auth(alice))
+    client.delete(user_url(alice), headers=auth(alice))
 
     response = client.post(
         "/api/v1/users",
@@ -69,7 +66,7 @@ def test_deleted_username_and_email_can_be_registered_again(client, auth, alice)
 def test_delete_other_user_is_403(client, auth, session, alice, bob, post_factory):
     post = post_factory(author=bob)
 
-    response = client.delete(url(bob), headers=auth(alice))
+    response = client.delete(user_url(bob), headers=auth(alice))
 
     assert_problem(response, 403, "You can only change your own account.")
     assert stored_user(session, bob.id) is not None
@@ -81,7 +78,7 @@ def test_admin_can_delete_other_user(client, login, session, admin, bob, post_fa
     bob_tokens = login("bob")
     admin_token = login(admin)["access_token"]
 
-    response = client.delete(url(bob), headers=bearer(admin_token))
+    response = client.delete(user_url(bob), headers=bearer(admin_token))
 
     assert response.status_code == 204
     assert stored_user(session, bob.id) is None
@@ -92,7 +89,7 @@ def test_admin_can_delete_other_user(client, login, session, admin, bob, post_fa
 
 
 def test_delete_needs_a_token(client, session, alice):
-    assert_unauthorized(client.delete(url(alice)))
+    assert_unauthorized(client.delete(user_url(alice)))
     assert stored_user(session, alice.id) is not None
 
 
@@ -104,7 +101,7 @@ def test_delete_unknown_user_is_404(client, auth, admin):
 
 def test_delete_twice_is_401_then(client, login, alice):
     token = login(alice)["access_token"]
-    assert client.delete(url(alice), headers=bearer(token)).status_code == 204
+    assert client.delete(user_url(alice), headers=bearer(token)).status_code == 204
 
     # The token died with the account.
-    assert_unauthorized(client.delete(url(alice), headers=bearer(token)))
+    assert_unauthorized(client.delete(user_url(alice), headers=bearer(token)))

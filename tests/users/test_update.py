@@ -16,11 +16,8 @@ from tests.kit import (
     bearer,
     field_errors,
     stored_user,
+    user_url,
 )
-
-
-def url(user) -> str:
-    return f"/api/v1/users/{user.id}"
 
 
 def login_status(client, login: str, password: str) -> int:
@@ -34,7 +31,7 @@ def test_patch_self_updates_profile_fields(client, login, session, alice):
     token = login(alice)["access_token"]
 
     response = client.patch(
-        url(alice),
+        user_url(alice),
         json={"email": "new@example.com", "display_name": "Alice B.", "bio": "New bio"},
         headers=bearer(token),
     )
@@ -54,7 +51,7 @@ def test_patch_self_updates_profile_fields(client, login, session, alice):
 
 
 def test_patch_is_partial(client, auth, session, alice):
-    response = client.patch(url(alice), json={"bio": "only bio"}, headers=auth(alice))
+    response = client.patch(user_url(alice), json={"bio": "only bio"}, headers=auth(alice))
 
     assert response.status_code == 200
     row = stored_user(session, alice.id)
@@ -65,7 +62,7 @@ def test_patch_is_partial(client, auth, session, alice):
 
 def test_patch_can_clear_optional_fields(client, auth, session, alice):
     response = client.patch(
-        url(alice),
+        user_url(alice),
         json={"display_name": None, "bio": None},
         headers=auth(alice),
     )
@@ -79,7 +76,7 @@ def test_patch_can_clear_optional_fields(client, auth, session, alice):
 def test_patch_empty_body_changes_nothing(client, auth, session, alice):
     before = stored_user(session, alice.id)
 
-    response = client.patch(url(alice), json={}, headers=auth(alice))
+    response = client.patch(user_url(alice), json={}, headers=auth(alice))
 
     assert response.status_code == 200
     after = stored_user(session, alice.id)
@@ -89,7 +86,9 @@ def test_patch_empty_body_changes_nothing(client, auth, session, alice):
 
 
 def test_patch_email_may_change_case_of_own_address(client, auth, alice):
-    response = client.patch(url(alice), json={"email": "ALICE@example.com"}, headers=auth(alice))
+    response = client.patch(
+        user_url(alice), json={"email": "ALICE@example.com"}, headers=auth(alice)
+    )
 
     assert response.status_code == 200
     assert response.json["email"] == "ALICE@example.com"
@@ -97,7 +96,7 @@ def test_patch_email_may_change_case_of_own_address(client, auth, alice):
 
 @pytest.mark.parametrize("email", ["bob@example.com", "BOB@EXAMPLE.COM"])
 def test_patch_email_taken_by_someone_else_is_409(client, auth, session, alice, bob, email):
-    response = client.patch(url(alice), json={"email": email}, headers=auth(alice))
+    response = client.patch(user_url(alice), json={"email": email}, headers=auth(alice))
 
     assert_problem(response, 409, "This email is already registered.")
     assert stored_user(session, alice.id)["email"] == "alice@example.com"
@@ -122,18 +121,18 @@ def test_patch_email_taken_by_someone_else_is_409(client, auth, session, alice, 
 def test_patch_invalid_or_unknown_fields_are_422(client, auth, session, alice, data, field):
     before = stored_user(session, alice.id)
 
-    response = client.patch(url(alice), json=data, headers=auth(alice))
+    response = client.patch(user_url(alice), json=data, headers=auth(alice))
 
     assert field in field_errors(response)
     assert stored_user(session, alice.id) == before
 
 
 def test_patch_needs_a_token(client, alice):
-    assert_unauthorized(client.patch(url(alice), json={"bio": "x"}))
+    assert_unauthorized(client.patch(user_url(alice), json={"bio": "x"}))
 
 
 def test_patch_without_token_is_401_even_with_an_invalid_body(client, alice):
-    assert_unauthorized(client.patch(url(alice), json={"email": "not-an-email"}))
+    assert_unauthorized(client.patch(user_url(alice), json={"email": "not-an-email"}))
 
 
 def test_patch_unknown_user_is_404(client, auth, alice):
@@ -150,14 +149,14 @@ def test_patch_unknown_user_is_404(client, auth, alice):
 
 
 def test_patch_other_user_is_403(client, auth, session, alice, bob):
-    response = client.patch(url(bob), json={"bio": "hacked"}, headers=auth(alice))
+    response = client.patch(user_url(bob), json={"bio": "hacked"}, headers=auth(alice))
 
     assert_problem(response, 403, "You can only change your own account.")
     assert stored_user(session, bob.id)["bio"] == bob.bio
 
 
 def test_patch_other_user_password_is_403(client, alice, bob, auth):
-    response = client.patch(url(bob), json={"password": "newpassword1"}, headers=auth(alice))
+    response = client.patch(user_url(bob), json={"password": "newpassword1"}, headers=auth(alice))
 
     assert_problem(response, 403)
     assert login_status(client, "bob", PASSWORD) == 200
@@ -166,7 +165,7 @@ def test_patch_other_user_password_is_403(client, alice, bob, auth):
 
 def test_admin_can_patch_other_user(client, auth, session, admin, bob):
     response = client.patch(
-        url(bob),
+        user_url(bob),
         json={"display_name": "Robert", "email": "robert@example.com"},
         headers=auth(admin),
     )
@@ -181,7 +180,7 @@ def test_admin_can_patch_other_user(client, auth, session, admin, bob):
 
 
 def test_admin_patch_email_conflict_is_409(client, auth, session, admin, alice, bob):
-    response = client.patch(url(bob), json={"email": "Alice@Example.com"}, headers=auth(admin))
+    response = client.patch(user_url(bob), json={"email": "Alice@Example.com"}, headers=auth(admin))
 
     assert_problem(response, 409)
     assert stored_user(session, bob.id)["email"] == "bob@example.com"
@@ -192,7 +191,7 @@ def test_admin_patch_email_conflict_is_409(client, auth, session, admin, alice, 
 
 @pytest.mark.parametrize("value", [True, False])
 def test_non_admin_cannot_set_is_admin_even_on_self(client, auth, session, alice, value):
-    response = client.patch(url(alice), json={"is_admin": value}, headers=auth(alice))
+    response = client.patch(user_url(alice), json={"is_admin": value}, headers=auth(alice))
 
     assert_problem(response, 403, "Only admins can grant or revoke admin rights.")
     assert stored_user(session, alice.id)["is_admin"] is False
@@ -200,7 +199,7 @@ def test_non_admin_cannot_set_is_admin_even_on_self(client, auth, session, alice
 
 def test_non_admin_is_admin_change_is_atomic(client, auth, session, alice):
     response = client.patch(
-        url(alice),
+        user_url(alice),
         json={"is_admin": True, "bio": "sneaky"},
         headers=auth(alice),
     )
@@ -212,27 +211,27 @@ def test_non_admin_is_admin_change_is_atomic(client, auth, session, alice):
 def test_admin_can_grant_and_revoke_admin(client, auth, session, admin, bob):
     headers = auth(admin)
 
-    granted = client.patch(url(bob), json={"is_admin": True}, headers=headers)
+    granted = client.patch(user_url(bob), json={"is_admin": True}, headers=headers)
 
     assert granted.status_code == 200
     assert granted.json["is_admin"] is True
     assert stored_user(session, bob.id)["is_admin"] is True
     # The new admin now sees other people's email.
     bob_headers = auth(bob)
-    assert client.get(url(admin), headers=bob_headers).json["email"] == admin.email
+    assert client.get(user_url(admin), headers=bob_headers).json["email"] == admin.email
 
-    revoked = client.patch(url(bob), json={"is_admin": False}, headers=headers)
+    revoked = client.patch(user_url(bob), json={"is_admin": False}, headers=headers)
 
     assert revoked.status_code == 200
     assert stored_user(session, bob.id)["is_admin"] is False
-    assert "email" not in client.get(url(admin), headers=bob_headers).json
+    assert "email" not in client.get(user_url(admin), headers=bob_headers).json
 
 
 # --- password changes -----------------------------------------------------------
 
 
 def test_password_change_without_current_password_is_403(client, auth, alice):
-    response = client.patch(url(alice), json={"password": "newpassword1"}, headers=auth(alice))
+    response = client.patch(user_url(alice), json={"password": "newpassword1"}, headers=auth(alice))
 
     assert_problem(response, 403, "Changing your password needs current_password.")
     assert login_status(client, "alice", PASSWORD) == 200
@@ -243,7 +242,7 @@ def test_password_change_with_wrong_current_password_is_403(client, login, alice
     token = login(alice)["access_token"]
 
     response = client.patch(
-        url(alice),
+        user_url(alice),
         json={"password": "newpassword1", "current_password": "wrong-password"},
         headers=bearer(token),
     )
@@ -259,7 +258,7 @@ def test_password_change_with_current_password(client, login, session, app, alic
     token = login(alice)["access_token"]
 
     response = client.patch(
-        url(alice),
+        user_url(alice),
         json={"password": "newpassword1", "current_password": PASSWORD},
         headers=bearer(token),
     )
@@ -278,7 +277,7 @@ def test_password_change_ends_every_existing_session(client, login, alice, bob):
     bystander = login("bob")
 
     response = client.patch(
-        url(alice),
+        user_url(alice),
         json={"password": "newpassword1", "current_password": PASSWORD},
         headers=bearer(first["access_token"]),
     )
@@ -297,7 +296,9 @@ def test_password_change_ends_every_existing_session(client, login, alice, bob):
 def test_profile_change_without_password_keeps_sessions(client, login, alice):
     tokens = login("alice")
 
-    client.patch(url(alice), json={"bio": "still here"}, headers=bearer(tokens["access_token"]))
+    client.patch(
+        user_url(alice), json={"bio": "still here"}, headers=bearer(tokens["access_token"])
+    )
 
     assert client.get(ME, headers=bearer(tokens["access_token"])).status_code == 200
 
@@ -306,7 +307,9 @@ def test_admin_sets_other_users_password_without_current_password(client, login,
     bob_tokens = login("bob")
     admin_token = login(admin)["access_token"]
 
-    response = client.patch(url(bob), json={"password": "resetpass1"}, headers=bearer(admin_token))
+    response = client.patch(
+        user_url(bob), json={"password": "resetpass1"}, headers=bearer(admin_token)
+    )
 
     assert response.status_code == 200
     assert login_status(client, "bob", "resetpass1") == 200
@@ -317,7 +320,7 @@ def test_admin_sets_other_users_password_without_current_password(client, login,
 
 
 def test_admin_changing_own_password_needs_current_password(client, auth, admin):
-    response = client.patch(url(admin), json={"password": "newpassword1"}, headers=auth(admin))
+    response = client.patch(user_url(admin), json={"password": "newpassword1"}, headers=auth(admin))
 
     assert_problem(response, 403, "Changing your password needs current_password.")
 
@@ -327,7 +330,9 @@ def test_email_change_race_lost_at_the_unique_index_is_409(
 ):
     token = login(alice)["access_token"]
 
-    response = client.patch(url(alice), json={"email": "BOB@example.com"}, headers=bearer(token))
+    response = client.patch(
+        user_url(alice), json={"email": "BOB@example.com"}, headers=bearer(token)
+    )
 
     assert_problem(response, 409, "This email is already registered.")
     assert stored_user(session, alice.id)["email"] == "alice@example.com"
