@@ -57,6 +57,8 @@ def configure_logging(app: Flask) -> None:
 
 def start_request() -> None:
     g.started = time.perf_counter()
+    # Set by the token user loader (project.common.auth); never a previous request's.
+    g.user_id = None
     incoming = request.headers.get(REQUEST_ID_HEADER, "")
     g.request_id = incoming if SANE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
 

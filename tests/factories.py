@@ -8,8 +8,8 @@ from factory.alchemy import SQLAlchemyModelFactory
 
 from project.posts.models import Post
 from project.users.models import User
+from tests.kit import PASSWORD
 
-PASSWORD = "password123"
 # Hashed once with the testing cost; verification reads the cost from the hash.
 PASSWORD_HASH = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(PASSWORD)
 

@@ -42,8 +42,10 @@ from schemathesis.generation.stateful import run_state_machine_as_test
 from project.common.fields import MAX_ID
 from project.common.models import utcnow
 from project.common.pagination import cursor
+from project.errors import PROBLEM_JSON
 from project.extensions import db
 from project.users.models import User
+from tests.kit import LOGIN, ME, PASSWORD, bearer
 
 SPEC_PATH = "/api/v1/openapi.json"
 # Fuzzing-phase examples per operation and identity; the examples and
@@ -51,7 +53,6 @@ SPEC_PATH = "/api/v1/openapi.json"
 MAX_EXAMPLES = int(os.environ.get("CONTRACT_EXAMPLES", 25))
 WORKFLOW_SCENARIOS = int(os.environ.get("CONTRACT_SCENARIOS", 25))
 WORKFLOW_STEPS = 6
-PASSWORD = "contract-password"
 IDENTITIES = ("anonymous", "user", "admin")
 
 # Unique usernames across identities, re-registrations and tests.
@@ -96,13 +97,13 @@ class Identity:
             )
             assert response.status_code == 201, response.json
         # One published post and one draft, so reads and lists have content.
-        bearer = {"Authorization": f"Bearer {self.login()['access_token']}"}
+        headers = bearer(self.login()["access_token"])
         posts = {}
         for status in ("published", "draft"):
             response = self.client.post(
                 "/api/v1/posts",
                 json={"title": f"{status} post", "body": "Body.", "status": status},
-                headers=bearer,
+                headers=headers,
             )
             assert response.status_code == 201, response.json
             posts[status] = response.json
@@ -110,9 +111,7 @@ class Identity:
         self.user_id = posts["published"]["author"]["id"]
 
     def login(self) -> dict[str, Any] | None:
-        response = self.client.post(
-            "/api/v1/auth/login", json={"login": self.username, "password": PASSWORD}
-        )
+        response = self.client.post(LOGIN, json={"login": self.username, "password": PASSWORD})
         return response.json if response.status_code == 200 else None
 
     def tokens(self) -> dict[str, Any]:
@@ -132,8 +131,7 @@ class Identity:
         return tokens
 
     def is_admin(self, tokens: dict[str, Any]) -> bool:
-        headers = {"Authorization": f"Bearer {tokens['access_token']}"}
-        return self.client.get("/api/v1/users/me", headers=headers).json["is_admin"]
+        return self.client.get(ME, headers=bearer(tokens["access_token"])).json["is_admin"]
 
     def complete(self, case: schemathesis.Case) -> None:
         """Give positive cases the opaque values only the server can issue.
@@ -178,7 +176,7 @@ def bearer_auth(identity: Identity) -> type:
             kind = (
                 "refresh_token" if case.operation.path == "/api/v1/auth/refresh" else "access_token"
             )
-            case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data[kind]}"}
+            case.headers = {**(case.headers or {}), **bearer(data[kind])}
 
     return BearerAuth
 
@@ -319,7 +317,7 @@ EDGES = {
 def test_edge_input_is_rejected(app: Flask, client: FlaskClient, edge: Edge) -> None:
     operation = schemathesis.openapi.from_wsgi(SPEC_PATH, app)[edge.path][edge.method]
     user = Identity(app, client, "user")
-    headers = {"Authorization": f"Bearer {user.tokens()['access_token']}"}
+    headers = bearer(user.tokens()["access_token"])
     kwargs: dict[str, Any] = {}
     if edge.json is not None:
         kwargs["json"] = edge.json
@@ -329,7 +327,7 @@ def test_edge_input_is_rejected(app: Flask, client: FlaskClient, edge: Edge) -> 
     response = client.open(url, method=edge.method, headers=headers, **kwargs)
 
     assert response.status_code == edge.status, response.get_data(as_text=True)
-    assert response.mimetype == "application/problem+json"
+    assert response.mimetype == PROBLEM_JSON
     # Not-a-server-error, documented status, content type, headers, body schema.
     operation.Case(headers=headers).validate_response(response)
 
@@ -338,5 +336,5 @@ def test_undocumented_method_is_405_with_allow(client: FlaskClient) -> None:
     response = client.put("/api/v1/posts", json={})
 
     assert response.status_code == 405
-    assert response.mimetype == "application/problem+json"
+    assert response.mimetype == PROBLEM_JSON
     assert set(response.headers["Allow"].replace(" ", "").split(",")) >= {"GET", "POST"}

@@ -1,12 +1,15 @@
-def test_register_login_post_list(client, api):
+from tests.kit import PASSWORD, bearer
+
+
+def test_register_login_post_list(client, login):
     response = client.post(
         "/api/v1/users",
-        json={"username": "alice", "email": "alice@example.com", "password": "password123"},
+        json={"username": "alice", "email": "alice@example.com", "password": PASSWORD},
     )
     assert response.status_code == 201
-    token = api.login("alice")["access_token"]
+    token = login("alice")["access_token"]
     response = client.post(
-        "/api/v1/posts", json={"title": "Hi", "body": "First"}, headers=api.bearer(token)
+        "/api/v1/posts", json={"title": "Hi", "body": "First"}, headers=bearer(token)
     )
     assert response.status_code == 201
     assert client.get("/api/v1/posts").json["items"][0]["title"] == "Hi"

@@ -1,4 +1,4 @@
-"""Token helpers for the auth tests."""
+"""Token helpers for the auth tests: reading, forging and presenting tokens."""
 
 from __future__ import annotations
 
@@ -11,22 +11,7 @@ import sqlalchemy as sa
 
 from project.extensions import db
 from project.users.models import User
-from tests.users.helpers import assert_problem, assert_unauthorized
-
-__all__ = [
-    "assert_problem",
-    "assert_unauthorized",
-    "b64url",
-    "claims",
-    "encode",
-    "forget_users",
-    "unsigned",
-]
-
-LOGIN = "/api/v1/auth/login"
-REFRESH = "/api/v1/auth/refresh"
-LOGOUT = "/api/v1/auth/logout"
-ME = "/api/v1/users/me"
+from tests.kit import ME, REFRESH, bearer
 
 
 def claims(app, token: str) -> dict[str, Any]:
@@ -57,9 +42,11 @@ def forget_users(instance, *usernames: str) -> None:
         db.session.commit()
 
 
-def me(client, api, token: str):
-    return client.get(ME, headers=api.bearer(token))
+def me(client, token: str):
+    """GET /users/me with `token` as the bearer."""
+    return client.get(ME, headers=bearer(token))
 
 
-def refresh(client, api, token: str):
-    return client.post(REFRESH, headers=api.bearer(token))
+def refresh(client, token: str):
+    """POST /auth/refresh with `token` as the bearer."""
+    return client.post(REFRESH, headers=bearer(token))

@@ -11,23 +11,20 @@ import uuid
 
 import pytest
 
-from tests.auth.helpers import LOGIN, LOGOUT, ME, REFRESH, assert_unauthorized, forget_users
+from tests.auth.helpers import forget_users
+from tests.kit import LOGIN, LOGOUT, ME, PASSWORD, REFRESH, assert_unauthorized, bearer
 
 pytestmark = pytest.mark.committing
 
 
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
 @pytest.fixture
-def pair(instances):
+def pair(build_app):
     """Two instances and a user registered through the first; removed afterwards."""
-    a, b = instances(), instances()
+    a, b = build_app(), build_app()
     username = "inst_" + uuid.uuid4().hex[:12]
     response = a.test_client().post(
         "/api/v1/users",
-        json={"username": username, "email": f"{username}@example.com", "password": "password123"},
+        json={"username": username, "email": f"{username}@example.com", "password": PASSWORD},
     )
     assert response.status_code == 201, response.json
     try:
@@ -36,24 +33,18 @@ def pair(instances):
         forget_users(a, username)
 
 
-def login(client, username: str) -> dict[str, str]:
-    response = client.post(LOGIN, json={"login": username, "password": "password123"})
-    assert response.status_code == 200, response.json
-    return response.json
-
-
-def test_tokens_from_one_instance_work_on_another(pair):
+def test_tokens_from_one_instance_work_on_another(pair, login):
     a, b, username = pair
 
-    tokens = login(a, username)
+    tokens = login(username, via=a)
 
     assert b.get(ME, headers=bearer(tokens["access_token"])).json["username"] == username
     assert b.post(REFRESH, headers=bearer(tokens["refresh_token"])).status_code == 200
 
 
-def test_refresh_rotation_on_one_instance_is_seen_by_the_other(pair):
+def test_refresh_rotation_on_one_instance_is_seen_by_the_other(pair, login):
     a, b, username = pair
-    tokens = login(a, username)
+    tokens = login(username, via=a)
 
     rotated = a.post(REFRESH, headers=bearer(tokens["refresh_token"]))
     assert rotated.status_code == 200
@@ -67,10 +58,10 @@ def test_refresh_rotation_on_one_instance_is_seen_by_the_other(pair):
         assert_unauthorized(client.post(REFRESH, headers=bearer(new["refresh_token"])))
 
 
-def test_logout_on_one_instance_is_seen_by_the_other(pair):
+def test_logout_on_one_instance_is_seen_by_the_other(pair, login):
     a, b, username = pair
-    tokens = login(a, username)
-    other = login(a, username)
+    tokens = login(username, via=a)
+    other = login(username, via=a)
     assert b.get(ME, headers=bearer(tokens["access_token"])).status_code == 200
 
     assert a.post(LOGOUT, headers=bearer(tokens["access_token"])).status_code == 204
@@ -82,14 +73,14 @@ def test_logout_on_one_instance_is_seen_by_the_other(pair):
     assert a.get(ME, headers=bearer(other["access_token"])).status_code == 200
 
 
-def test_password_change_on_one_instance_ends_sessions_on_the_other(pair):
+def test_password_change_on_one_instance_ends_sessions_on_the_other(pair, login):
     a, b, username = pair
-    tokens = login(a, username)
+    tokens = login(username, via=a)
     user_id = a.get(ME, headers=bearer(tokens["access_token"])).json["id"]
 
     changed = a.patch(
         f"/api/v1/users/{user_id}",
-        json={"password": "newpassword1", "current_password": "password123"},
+        json={"password": "newpassword1", "current_password": PASSWORD},
         headers=bearer(tokens["access_token"]),
     )
     assert changed.status_code == 200
@@ -99,9 +90,9 @@ def test_password_change_on_one_instance_ends_sessions_on_the_other(pair):
     assert b.post(LOGIN, json={"login": username, "password": "newpassword1"}).status_code == 200
 
 
-def test_account_deletion_on_one_instance_is_seen_by_the_other(pair):
+def test_account_deletion_on_one_instance_is_seen_by_the_other(pair, login):
     a, b, username = pair
-    tokens = login(a, username)
+    tokens = login(username, via=a)
     user_id = a.get(ME, headers=bearer(tokens["access_token"])).json["id"]
 
     assert (

@@ -7,29 +7,41 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 
 from project.auth.models import AuthSession, RefreshToken
-from tests.auth.helpers import LOGIN, ME, REFRESH, assert_problem, assert_unauthorized, claims
-from tests.users.helpers import count, field_errors, rows, stored_user
+from tests.auth.helpers import claims
+from tests.kit import (
+    LOGIN,
+    ME,
+    PASSWORD,
+    REFRESH,
+    assert_problem,
+    assert_unauthorized,
+    bearer,
+    count,
+    field_errors,
+    rows,
+    stored_user,
+)
 
 INVALID = "Invalid username/email or password."
 
 
-def login(client, login: str, password: str = "password123", **kwargs):
+def post_login(client, login: str, password: str = PASSWORD, **kwargs):
     return client.post(LOGIN, json={"login": login, "password": password}, **kwargs)
 
 
 @pytest.mark.parametrize(
     "name", ["alice", "ALICE", "Alice", "alice@example.com", "ALICE@Example.COM"]
 )
-def test_login_by_username_or_email_case_insensitively(client, api, alice, name):
-    response = login(client, name)
+def test_login_by_username_or_email_case_insensitively(client, alice, name):
+    response = post_login(client, name)
 
     assert response.status_code == 200
-    me = client.get(ME, headers=api.bearer(response.json["access_token"]))
+    me = client.get(ME, headers=bearer(response.json["access_token"]))
     assert me.json["id"] == alice.id
 
 
 def test_login_response_shape(app, client, alice):
-    response = login(client, "alice")
+    response = post_login(client, "alice")
 
     assert response.status_code == 200
     assert response.mimetype == "application/json"
@@ -51,7 +63,7 @@ def test_login_response_shape(app, client, alice):
 
 
 def test_login_records_a_session_and_a_refresh_token(app, client, session, alice):
-    response = login(
+    response = post_login(
         client,
         "alice",
         headers={"User-Agent": "pytest-agent/1.0"},
@@ -74,16 +86,16 @@ def test_login_records_a_session_and_a_refresh_token(app, client, session, alice
 
 
 def test_each_login_is_a_separate_session(app, client, alice):
-    first = login(client, "alice").json
-    second = login(client, "alice").json
+    first = post_login(client, "alice").json
+    second = post_login(client, "alice").json
 
     assert claims(app, first["access_token"])["sid"] != claims(app, second["access_token"])["sid"]
 
 
 def test_wrong_password_and_unknown_user_get_identical_answers(client, alice):
-    wrong_password = login(client, "alice", "not-the-password")
-    unknown_user = login(client, "nobody", "password123")
-    unknown_email = login(client, "nobody@example.com", "password123")
+    wrong_password = post_login(client, "alice", "not-the-password")
+    unknown_user = post_login(client, "nobody", PASSWORD)
+    unknown_email = post_login(client, "nobody@example.com", PASSWORD)
 
     bodies = []
     for response in (wrong_password, unknown_user, unknown_email):
@@ -95,29 +107,29 @@ def test_wrong_password_and_unknown_user_get_identical_answers(client, alice):
 
 
 def test_failed_login_creates_no_session(client, session, alice):
-    login(client, "alice", "not-the-password")
+    post_login(client, "alice", "not-the-password")
 
     assert count(session, AuthSession) == 0
 
 
 def test_password_is_case_sensitive(client, alice):
-    assert_unauthorized(login(client, "alice", "PASSWORD123"), INVALID)
+    assert_unauthorized(post_login(client, "alice", PASSWORD.upper()), INVALID)
 
 
 def test_email_login_needs_the_whole_address(client, alice):
-    assert_unauthorized(login(client, "alice@example", "password123"), INVALID)
+    assert_unauthorized(post_login(client, "alice@example", PASSWORD), INVALID)
 
 
 @pytest.mark.parametrize(
     "body, field",
     [
-        ({"password": "password123"}, "login"),
+        ({"password": PASSWORD}, "login"),
         ({"login": "alice"}, "password"),
-        ({"login": "", "password": "password123"}, "login"),
+        ({"login": "", "password": PASSWORD}, "login"),
         ({"login": "alice", "password": ""}, "password"),
         ({"login": "alice", "password": "x" * 129}, "password"),
-        ({"login": "a" * 255, "password": "password123"}, "login"),
-        ({"login": "alice", "password": "password123", "remember": True}, "remember"),
+        ({"login": "a" * 255, "password": PASSWORD}, "login"),
+        ({"login": "alice", "password": PASSWORD, "remember": True}, "remember"),
     ],
 )
 def test_login_validation_is_422(client, alice, body, field):
@@ -126,8 +138,8 @@ def test_login_validation_is_422(client, alice, body, field):
 
 def test_login_is_not_rate_limited_in_the_testing_config(client, alice):
     for _ in range(15):
-        assert login(client, "alice", "wrong-password").status_code == 401
-    assert login(client, "alice").status_code == 200
+        assert post_login(client, "alice", "wrong-password").status_code == 401
+    assert post_login(client, "alice").status_code == 200
 
 
 def test_login_with_a_bad_body_is_a_problem(client):
@@ -140,31 +152,31 @@ def test_login_only_accepts_post(client):
     assert_problem(response, 405)
 
 
-def test_tokens_from_login_work_for_refresh(client, api, alice):
-    tokens = login(client, "alice").json
+def test_tokens_from_login_work_for_refresh(client, alice):
+    tokens = post_login(client, "alice").json
 
-    response = client.post(REFRESH, headers=api.bearer(tokens["refresh_token"]))
+    response = client.post(REFRESH, headers=bearer(tokens["refresh_token"]))
 
     assert response.status_code == 200
 
 
 def test_login_upgrades_a_hash_made_with_other_cost_parameters(client, session, user_factory):
-    old_hash = PasswordHasher(time_cost=2, memory_cost=2048, parallelism=1).hash("password123")
+    old_hash = PasswordHasher(time_cost=2, memory_cost=2048, parallelism=1).hash(PASSWORD)
     user = user_factory(username="legacy", password_hash=old_hash)
 
-    assert login(client, "legacy").status_code == 200
+    assert post_login(client, "legacy").status_code == 200
 
     stored = stored_user(session, user.id)["password_hash"]
     assert stored != old_hash
     assert "$m=1024,t=1,p=1$" in stored
     # ...and the upgraded hash still verifies the same password.
-    assert login(client, "legacy").status_code == 200
-    assert_unauthorized(login(client, "legacy", "wrong-password"), INVALID)
+    assert post_login(client, "legacy").status_code == 200
+    assert_unauthorized(post_login(client, "legacy", "wrong-password"), INVALID)
 
 
 def test_login_keeps_a_current_hash(client, session, alice):
     before = stored_user(session, alice.id)["password_hash"]
 
-    login(client, "alice")
+    post_login(client, "alice")
 
     assert stored_user(session, alice.id)["password_hash"] == before

@@ -9,91 +9,81 @@ import redis
 
 from project.auth.models import AuthSession
 from project.auth.revocation import KEY_PREFIX
-from tests.auth.helpers import (
-    LOGOUT,
-    assert_unauthorized,
-    claims,
-    encode,
-    forget_users,
-    me,
-    refresh,
-)
-from tests.users.helpers import count, field_errors
+from tests.auth.helpers import claims, encode, forget_users, me, refresh
+from tests.kit import LOGOUT, PASSWORD, assert_unauthorized, bearer, count, field_errors
 
 
-def test_logout_with_access_token_ends_the_session(app, client, api, session, alice):
-    tokens = api.login("alice")
+def test_logout_with_access_token_ends_the_session(app, client, login, session, alice):
+    tokens = login("alice")
 
-    response = client.post(LOGOUT, headers=api.bearer(tokens["access_token"]))
+    response = client.post(LOGOUT, headers=bearer(tokens["access_token"]))
 
     assert response.status_code == 204
     assert response.get_data() == b""
-    assert_unauthorized(
-        me(client, api, tokens["access_token"]), "The bearer token has been revoked."
-    )
-    assert_unauthorized(refresh(client, api, tokens["refresh_token"]))
+    assert_unauthorized(me(client, tokens["access_token"]), "The bearer token has been revoked.")
+    assert_unauthorized(refresh(client, tokens["refresh_token"]))
     sid = claims(app, tokens["access_token"])["sid"]
     assert (
         count(session, AuthSession, AuthSession.id == sid, AuthSession.revoked_at.is_not(None)) == 1
     )
 
 
-def test_logout_leaves_other_sessions_alone(client, api, alice):
-    ending = api.login("alice")
-    staying = api.login("alice")
+def test_logout_leaves_other_sessions_alone(client, login, alice):
+    ending = login("alice")
+    staying = login("alice")
 
-    client.post(LOGOUT, headers=api.bearer(ending["access_token"]))
+    client.post(LOGOUT, headers=bearer(ending["access_token"]))
 
-    assert me(client, api, staying["access_token"]).status_code == 200
-    assert refresh(client, api, staying["refresh_token"]).status_code == 200
+    assert me(client, staying["access_token"]).status_code == 200
+    assert refresh(client, staying["refresh_token"]).status_code == 200
 
 
-def test_logout_with_refresh_token_as_bearer(client, api, alice):
-    tokens = api.login("alice")
+def test_logout_with_refresh_token_as_bearer(client, login, alice):
+    tokens = login("alice")
 
-    response = client.post(LOGOUT, headers=api.bearer(tokens["refresh_token"]))
+    response = client.post(LOGOUT, headers=bearer(tokens["refresh_token"]))
 
     assert response.status_code == 204
-    assert_unauthorized(me(client, api, tokens["access_token"]))
-    assert_unauthorized(refresh(client, api, tokens["refresh_token"]))
+    assert_unauthorized(me(client, tokens["access_token"]))
+    assert_unauthorized(refresh(client, tokens["refresh_token"]))
 
 
-def test_logout_with_refresh_token_in_body_revokes_that_session_too(client, api, alice):
-    first = api.login("alice")
-    second = api.login("alice")
-    third = api.login("alice")
+def test_logout_with_refresh_token_in_body_revokes_that_session_too(client, login, alice):
+    first = login("alice")
+    second = login("alice")
+    third = login("alice")
 
     response = client.post(
         LOGOUT,
         json={"refresh_token": second["refresh_token"]},
-        headers=api.bearer(first["access_token"]),
+        headers=bearer(first["access_token"]),
     )
 
     assert response.status_code == 204
     for tokens in (first, second):
-        assert_unauthorized(me(client, api, tokens["access_token"]))
-        assert_unauthorized(refresh(client, api, tokens["refresh_token"]))
-    assert me(client, api, third["access_token"]).status_code == 200
+        assert_unauthorized(me(client, tokens["access_token"]))
+        assert_unauthorized(refresh(client, tokens["refresh_token"]))
+    assert me(client, third["access_token"]).status_code == 200
 
 
-def test_logout_with_own_sessions_refresh_token_in_body(client, api, alice):
-    tokens = api.login("alice")
+def test_logout_with_own_sessions_refresh_token_in_body(client, login, alice):
+    tokens = login("alice")
 
     response = client.post(
         LOGOUT,
         json={"refresh_token": tokens["refresh_token"]},
-        headers=api.bearer(tokens["access_token"]),
+        headers=bearer(tokens["access_token"]),
     )
 
     assert response.status_code == 204
-    assert_unauthorized(refresh(client, api, tokens["refresh_token"]))
+    assert_unauthorized(refresh(client, tokens["refresh_token"]))
 
 
-def test_logout_twice_is_401(client, api, alice):
-    tokens = api.login("alice")
-    client.post(LOGOUT, headers=api.bearer(tokens["access_token"]))
+def test_logout_twice_is_401(client, login, alice):
+    tokens = login("alice")
+    client.post(LOGOUT, headers=bearer(tokens["access_token"]))
 
-    assert_unauthorized(client.post(LOGOUT, headers=api.bearer(tokens["access_token"])))
+    assert_unauthorized(client.post(LOGOUT, headers=bearer(tokens["access_token"])))
 
 
 def test_logout_needs_a_token(client):
@@ -101,91 +91,90 @@ def test_logout_needs_a_token(client):
 
 
 @pytest.mark.parametrize("garbage", ["garbage", "a.b.c", "x" * 4097, "Bearer x.y.z"])
-def test_logout_with_garbage_refresh_token_is_422_and_changes_nothing(client, api, alice, garbage):
-    tokens = api.login("alice")
+def test_logout_with_garbage_refresh_token_is_422_and_changes_nothing(
+    client, login, alice, garbage
+):
+    tokens = login("alice")
 
     response = client.post(
-        LOGOUT, json={"refresh_token": garbage}, headers=api.bearer(tokens["access_token"])
+        LOGOUT, json={"refresh_token": garbage}, headers=bearer(tokens["access_token"])
     )
 
     assert "refresh_token" in field_errors(response)
     # The failed logout revoked nothing.
-    assert me(client, api, tokens["access_token"]).status_code == 200
-    assert refresh(client, api, tokens["refresh_token"]).status_code == 200
+    assert me(client, tokens["access_token"]).status_code == 200
+    assert refresh(client, tokens["refresh_token"]).status_code == 200
 
 
-def test_logout_with_someone_elses_refresh_token_is_422(client, api, alice, user_factory):
-    user_factory(username="bob")
-    mine = api.login("alice")
-    theirs = api.login("bob")
+def test_logout_with_someone_elses_refresh_token_is_422(client, login, alice, bob):
+    mine = login("alice")
+    theirs = login("bob")
 
     response = client.post(
         LOGOUT,
         json={"refresh_token": theirs["refresh_token"]},
-        headers=api.bearer(mine["access_token"]),
+        headers=bearer(mine["access_token"]),
     )
 
     assert "refresh_token" in field_errors(response)
-    assert me(client, api, theirs["access_token"]).status_code == 200
-    assert me(client, api, mine["access_token"]).status_code == 200
+    assert me(client, theirs["access_token"]).status_code == 200
+    assert me(client, mine["access_token"]).status_code == 200
 
 
-def test_logout_with_an_access_token_in_body_is_422(client, api, alice):
-    first = api.login("alice")
-    second = api.login("alice")
+def test_logout_with_an_access_token_in_body_is_422(client, login, alice):
+    first = login("alice")
+    second = login("alice")
 
     response = client.post(
         LOGOUT,
         json={"refresh_token": second["access_token"]},
-        headers=api.bearer(first["access_token"]),
+        headers=bearer(first["access_token"]),
     )
 
     assert "refresh_token" in field_errors(response)
-    assert me(client, api, second["access_token"]).status_code == 200
+    assert me(client, second["access_token"]).status_code == 200
 
 
-def test_logout_with_a_forged_refresh_token_in_body_is_422(app, client, api, alice):
-    first = api.login("alice")
-    second = api.login("alice")
+def test_logout_with_a_forged_refresh_token_in_body_is_422(app, client, login, alice):
+    first = login("alice")
+    second = login("alice")
     forged = encode(claims(app, second["refresh_token"]), "some-other-key-" * 4)
 
     response = client.post(
-        LOGOUT, json={"refresh_token": forged}, headers=api.bearer(first["access_token"])
+        LOGOUT, json={"refresh_token": forged}, headers=bearer(first["access_token"])
     )
 
     assert "refresh_token" in field_errors(response)
 
 
-def test_logout_rejects_unknown_body_fields(client, api, alice):
-    tokens = api.login("alice")
+def test_logout_rejects_unknown_body_fields(client, login, alice):
+    tokens = login("alice")
 
     response = client.post(
-        LOGOUT, json={"everywhere": True}, headers=api.bearer(tokens["access_token"])
+        LOGOUT, json={"everywhere": True}, headers=bearer(tokens["access_token"])
     )
 
     assert "everywhere" in field_errors(response)
 
 
 @pytest.mark.committing
-def test_logout_is_written_to_redis(instances, redis_url):
-    instance = instances(REDIS_URL=redis_url)
+def test_logout_is_written_to_redis(build_app, redis_url, login):
+    instance = build_app(REDIS_URL=redis_url)
     client = instance.test_client()
     username = "redis_" + uuid.uuid4().hex[:12]
     registered = client.post(
         "/api/v1/users",
-        json={"username": username, "email": f"{username}@example.com", "password": "password123"},
+        json={"username": username, "email": f"{username}@example.com", "password": PASSWORD},
     )
     assert registered.status_code == 201, registered.json
     store = redis.Redis.from_url(redis_url)
     sid = None
     try:
-        tokens = client.post(
-            "/api/v1/auth/login", json={"login": username, "password": "password123"}
-        ).json
+        tokens = login(username, via=client)
         sid = claims(instance, tokens["access_token"])["sid"]
         assert not store.exists(KEY_PREFIX + sid)
 
-        client.post(LOGOUT, headers={"Authorization": f"Bearer {tokens['access_token']}"})
+        client.post(LOGOUT, headers=bearer(tokens["access_token"]))
 
         assert store.exists(KEY_PREFIX + sid)
         ttl = store.ttl(KEY_PREFIX + sid)

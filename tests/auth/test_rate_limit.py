@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from tests.auth.helpers import LOGIN, assert_problem
+from tests.kit import LOGIN, assert_problem
 
 # These apps are separate instances outside the per-test rollback; the
 # requests below are refused or fail validation, so they write no rows.
@@ -19,8 +19,8 @@ def random_ip() -> str:
 
 
 @pytest.fixture
-def limited(instances):
-    return instances(RATE_LIMITS_ENABLED=True, RATELIMIT_AUTH="3 per minute").test_client()
+def limited(build_app):
+    return build_app(RATE_LIMITS_ENABLED=True, RATELIMIT_AUTH="3 per minute").test_client()
 
 
 def attempt_login(client, ip: str):
@@ -103,8 +103,8 @@ def test_reading_is_not_limited_by_the_auth_limit(limited):
         assert limited.get("/api/v1/users", environ_base={"REMOTE_ADDR": ip}).status_code == 200
 
 
-def test_disabled_limits_never_answer_429(instances):
-    client = instances(RATE_LIMITS_ENABLED=False, RATELIMIT_AUTH="1 per minute").test_client()
+def test_disabled_limits_never_answer_429(build_app):
+    client = build_app(RATE_LIMITS_ENABLED=False, RATELIMIT_AUTH="1 per minute").test_client()
     ip = random_ip()
 
     for _ in range(5):

@@ -47,8 +47,8 @@ def test_store_follows_the_configuration(app):
 
 
 @pytest.mark.committing  # a second app, outside the rollback (it touches no rows)
-def test_store_is_the_database_without_redis(instances):
-    instance = instances(REDIS_URL=None)
+def test_store_is_the_database_without_redis(build_app):
+    instance = build_app(REDIS_URL=None)
 
     with instance.app_context():
         assert isinstance(store(), DatabaseRevocationStore)
@@ -86,50 +86,50 @@ def test_database_store_revoke_leaves_the_record_to_the_caller(app, auth_session
 
 class TestRedisStore:
     @pytest.fixture
-    def client(self, redis_url):
+    def redis_client(self, redis_url):
         client = redis.Redis.from_url(redis_url)
         yield client
         client.close()
 
     @pytest.fixture
-    def sid(self, client):
+    def sid(self, redis_client):
         session_id = str(uuid.uuid4())
         yield session_id
-        client.delete(KEY_PREFIX + session_id)
+        redis_client.delete(KEY_PREFIX + session_id)
 
-    def test_unknown_session_is_not_revoked(self, client, sid):
-        assert RedisRevocationStore(client).is_revoked(sid) is False
+    def test_unknown_session_is_not_revoked(self, redis_client, sid):
+        assert RedisRevocationStore(redis_client).is_revoked(sid) is False
 
-    def test_revoke_then_is_revoked(self, client, sid):
-        redis_store = RedisRevocationStore(client)
+    def test_revoke_then_is_revoked(self, redis_client, sid):
+        redis_store = RedisRevocationStore(redis_client)
 
         redis_store.revoke(sid, utcnow() + timedelta(minutes=10))
 
         assert redis_store.is_revoked(sid) is True
-        assert client.exists(KEY_PREFIX + sid) == 1
-        assert 590 <= client.ttl(KEY_PREFIX + sid) <= 601
+        assert redis_client.exists(KEY_PREFIX + sid) == 1
+        assert 590 <= redis_client.ttl(KEY_PREFIX + sid) <= 601
 
-    def test_revocation_lives_until_the_session_would_expire(self, client, sid):
-        RedisRevocationStore(client).revoke(sid, utcnow() + timedelta(days=30))
+    def test_revocation_lives_until_the_session_would_expire(self, redis_client, sid):
+        RedisRevocationStore(redis_client).revoke(sid, utcnow() + timedelta(days=30))
 
-        ttl = client.ttl(KEY_PREFIX + sid)
+        ttl = redis_client.ttl(KEY_PREFIX + sid)
         assert timedelta(days=30) - timedelta(minutes=1) <= timedelta(seconds=ttl)
         assert timedelta(seconds=ttl) <= timedelta(days=30, seconds=1)
 
-    def test_already_expired_session_still_gets_a_positive_ttl(self, client, sid):
-        RedisRevocationStore(client).revoke(sid, utcnow() - timedelta(hours=1))
+    def test_already_expired_session_still_gets_a_positive_ttl(self, redis_client, sid):
+        RedisRevocationStore(redis_client).revoke(sid, utcnow() - timedelta(hours=1))
 
-        assert client.exists(KEY_PREFIX + sid) == 1
-        assert 0 < client.ttl(KEY_PREFIX + sid) <= 1
+        assert redis_client.exists(KEY_PREFIX + sid) == 1
+        assert 0 < redis_client.ttl(KEY_PREFIX + sid) <= 1
 
-    def test_revocations_are_per_session(self, client, sid):
-        redis_store = RedisRevocationStore(client)
+    def test_revocations_are_per_session(self, redis_client, sid):
+        redis_store = RedisRevocationStore(redis_client)
         redis_store.revoke(sid, utcnow() + timedelta(minutes=1))
 
         assert redis_store.is_revoked(str(uuid.uuid4())) is False
 
-    def test_app_store_reads_revocations_from_redis(self, instances, redis_url, client, sid):
-        client.set(KEY_PREFIX + sid, "1", ex=60)
+    def test_app_store_reads_revocations_from_redis(self, build_app, redis_url, redis_client, sid):
+        redis_client.set(KEY_PREFIX + sid, "1", ex=60)
 
-        with instances(REDIS_URL=redis_url).app_context():
+        with build_app(REDIS_URL=redis_url).app_context():
             assert store().is_revoked(sid) is True

@@ -8,31 +8,19 @@ from datetime import timedelta
 
 import pytest
 
-from tests.auth.helpers import (
-    LOGIN,
-    ME,
-    assert_unauthorized,
-    b64url,
-    claims,
-    encode,
-    forget_users,
-    unsigned,
-)
-
-
-def me(client, headers):
-    return client.get(ME, headers=headers)
+from tests.auth.helpers import b64url, claims, encode, forget_users, me, refresh, unsigned
+from tests.kit import ME, PASSWORD, assert_unauthorized, bearer
 
 
 @pytest.fixture
-def access(app, api, alice):
+def access(app, login, alice):
     """A real access token for alice and its claims."""
-    token = api.login("alice")["access_token"]
+    token = login("alice")["access_token"]
     return token, claims(app, token)
 
 
 def test_missing_authorization_is_401_with_www_authenticate(client):
-    response = me(client, {})
+    response = client.get(ME, headers={})
 
     body = assert_unauthorized(
         response, "A bearer token is required (Authorization: Bearer <token>)."
@@ -55,148 +43,137 @@ def test_missing_authorization_is_401_with_www_authenticate(client):
     ],
 )
 def test_malformed_authorization_is_401(client, header):
-    assert_unauthorized(me(client, {"Authorization": header}))
+    assert_unauthorized(client.get(ME, headers={"Authorization": header}))
 
 
-def test_the_real_token_works(client, api, access):
+def test_the_real_token_works(client, access):
     """The control for the forgeries below: the untouched token is accepted."""
     token, payload = access
 
-    assert me(client, api.bearer(token)).status_code == 200
+    assert me(client, token).status_code == 200
     assert (
-        me(
-            client, api.bearer(encode(payload, client.application.config["JWT_SECRET_KEY"]))
-        ).status_code
-        == 200
+        me(client, encode(payload, client.application.config["JWT_SECRET_KEY"])).status_code == 200
     )
 
 
-def test_expired_token_is_401(app, client, api, access):
+def test_expired_token_is_401(app, client, access):
     _, payload = access
     now = int(time.time())
     expired = {**payload, "iat": now - 120, "nbf": now - 120, "exp": now - 60}
     fresh = {**payload, "iat": now, "nbf": now, "exp": now + 60}
 
-    response = me(client, api.bearer(encode(expired, app.config["JWT_SECRET_KEY"])))
+    response = me(client, encode(expired, app.config["JWT_SECRET_KEY"]))
 
     assert_unauthorized(response, "The bearer token has expired.")
     # Same claims with a future expiry: accepted, so expiry alone was the reason.
-    assert me(client, api.bearer(encode(fresh, app.config["JWT_SECRET_KEY"]))).status_code == 200
+    assert me(client, encode(fresh, app.config["JWT_SECRET_KEY"])).status_code == 200
 
 
-def test_token_not_yet_valid_is_401(app, client, api, access):
+def test_token_not_yet_valid_is_401(app, client, access):
     _, payload = access
     now = int(time.time())
     early = {**payload, "iat": now, "nbf": now + 3600, "exp": now + 7200}
 
-    assert_unauthorized(me(client, api.bearer(encode(early, app.config["JWT_SECRET_KEY"]))))
+    assert_unauthorized(me(client, encode(early, app.config["JWT_SECRET_KEY"])))
 
 
 @pytest.mark.committing
-def test_tokens_from_an_instance_with_a_negative_lifetime_are_expired(instances):
+def test_tokens_from_an_instance_with_a_negative_lifetime_are_expired(build_app, login):
     """Configuration drives expiry: an access lifetime below zero yields dead tokens."""
-    instance = instances(JWT_ACCESS_TOKEN_EXPIRES=timedelta(seconds=-1))
+    instance = build_app(JWT_ACCESS_TOKEN_EXPIRES=timedelta(seconds=-1))
     client = instance.test_client()
     username = "exp_" + uuid.uuid4().hex[:12]
     registered = client.post(
         "/api/v1/users",
-        json={"username": username, "email": f"{username}@example.com", "password": "password123"},
+        json={"username": username, "email": f"{username}@example.com", "password": PASSWORD},
     )
     assert registered.status_code == 201
     try:
-        tokens = client.post(LOGIN, json={"login": username, "password": "password123"}).json
+        tokens = login(username, via=client)
 
         assert tokens["expires_in"] == -1
-        response = client.get(ME, headers={"Authorization": f"Bearer {tokens['access_token']}"})
+        response = client.get(ME, headers=bearer(tokens["access_token"]))
         assert_unauthorized(response, "The bearer token has expired.")
         # The refresh token has its own (unchanged) lifetime.
-        refreshed = client.post(
-            "/api/v1/auth/refresh",
-            headers={"Authorization": f"Bearer {tokens['refresh_token']}"},
-        )
-        assert refreshed.status_code == 200
+        assert refresh(client, tokens["refresh_token"]).status_code == 200
     finally:
         forget_users(instance, username)
 
 
 @pytest.mark.parametrize("alg", ["none", "None", "NONE"])
-def test_unsigned_alg_none_token_is_401(client, api, access, alg):
+def test_unsigned_alg_none_token_is_401(client, access, alg):
     _, payload = access
 
-    assert_unauthorized(me(client, api.bearer(unsigned(payload, alg))))
+    assert_unauthorized(me(client, unsigned(payload, alg)))
 
 
-def test_alg_none_with_the_real_signature_is_401(client, api, access):
+def test_alg_none_with_the_real_signature_is_401(client, access):
     token, payload = access
     signature = token.rsplit(".", 1)[1]
     forged = f"{b64url({'alg': 'none', 'typ': 'JWT'})}.{b64url(payload)}.{signature}"
 
-    assert_unauthorized(me(client, api.bearer(forged)))
+    assert_unauthorized(me(client, forged))
 
 
-def test_token_signed_with_another_key_is_401(client, api, access):
+def test_token_signed_with_another_key_is_401(client, access):
     _, payload = access
 
     forged = encode(payload, "an-attacker-key-that-is-long-enough-for-hs256!")
 
-    assert_unauthorized(me(client, api.bearer(forged)))
+    assert_unauthorized(me(client, forged))
 
 
 # The test key is long enough for HS256 but not for HS512; PyJWT warns when signing.
 @pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")
-def test_token_with_another_algorithm_is_401(app, client, api, access):
+def test_token_with_another_algorithm_is_401(app, client, access):
     """Only HS256 is accepted, even when signed with the right key."""
     _, payload = access
 
     forged = encode(payload, app.config["JWT_SECRET_KEY"], algorithm="HS512")
 
-    assert_unauthorized(me(client, api.bearer(forged)))
+    assert_unauthorized(me(client, forged))
 
 
-def test_tampered_claims_with_the_old_signature_are_401(client, api, access, user_factory):
+def test_tampered_claims_with_the_old_signature_are_401(client, access, user_factory):
     token, payload = access
     other = user_factory(username="mallory")
     header, _, signature = token.split(".")
     tampered = f"{header}.{b64url({**payload, 'sub': str(other.id)})}.{signature}"
 
-    assert_unauthorized(me(client, api.bearer(tampered)))
+    assert_unauthorized(me(client, tampered))
 
 
-def test_token_without_a_session_is_401(app, client, api, access):
+def test_token_without_a_session_is_401(app, client, access):
     """A correctly signed token that no login issued (no `sid`) is refused."""
     _, payload = access
     no_session = {key: value for key, value in payload.items() if key != "sid"}
 
-    assert_unauthorized(me(client, api.bearer(encode(no_session, app.config["JWT_SECRET_KEY"]))))
+    assert_unauthorized(me(client, encode(no_session, app.config["JWT_SECRET_KEY"])))
 
 
 @pytest.mark.parametrize("sub", ["abc", "", "0"])
-def test_token_whose_subject_is_no_user_is_401(app, client, api, access, sub):
+def test_token_whose_subject_is_no_user_is_401(app, client, access, sub):
     _, payload = access
 
     forged = encode({**payload, "sub": sub}, app.config["JWT_SECRET_KEY"])
 
-    assert_unauthorized(me(client, api.bearer(forged)))
+    assert_unauthorized(me(client, forged))
 
 
-def test_token_for_a_deleted_user_is_401(app, client, api, alice, user_factory):
-    admin = user_factory(username="admin", is_admin=True)
-    tokens = api.login("alice")
-    admin_token = api.token_for(admin)
+def test_token_for_a_deleted_user_is_401(client, login, alice, admin):
+    tokens = login("alice")
+    admin_token = login(admin)["access_token"]
     assert (
-        client.delete(f"/api/v1/users/{alice.id}", headers=api.bearer(admin_token)).status_code
-        == 204
+        client.delete(f"/api/v1/users/{alice.id}", headers=bearer(admin_token)).status_code == 204
     )
 
-    assert_unauthorized(me(client, api.bearer(tokens["access_token"])))
-    assert_unauthorized(
-        client.post("/api/v1/auth/refresh", headers=api.bearer(tokens["refresh_token"]))
-    )
+    assert_unauthorized(me(client, tokens["access_token"]))
+    assert_unauthorized(refresh(client, tokens["refresh_token"]))
 
 
-def test_every_401_is_a_problem_with_www_authenticate(client, api, access):
+def test_every_401_is_a_problem_with_www_authenticate(client, access):
     token, _ = access
-    for headers in ({}, {"Authorization": "Bearer x"}, api.bearer(token + "x")):
+    for headers in ({}, {"Authorization": "Bearer x"}, bearer(token + "x")):
         for method, path in (
             ("get", ME),
             ("post", "/api/v1/auth/logout"),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
@@ -39,8 +38,3 @@ def access_log() -> Iterator[RecordingHandler]:
     finally:
         logger.removeHandler(handler)
         logger.setLevel(previous_level)
-
-
-@pytest.fixture
-def is_postgres(app_config: dict[str, Any]) -> bool:
-    return app_config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")

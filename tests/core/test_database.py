@@ -13,12 +13,9 @@ from project.auth.models import AuthSession, RefreshToken
 from project.common.models import UTCDateTime
 from project.posts.models import Post
 from project.users.models import User
+from tests.kit import count
 
 IST = timezone(timedelta(hours=5, minutes=30))
-
-
-def count(session, stmt) -> int:
-    return session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
 
 
 def test_any_new_sqlite_connection_enforces_foreign_keys():
@@ -40,7 +37,7 @@ def test_post_for_a_missing_author_is_refused(session):
     with pytest.raises(IntegrityError), session.begin_nested():
         session.add(Post(author_id=2**31 - 1, title="Orphan", body="No author", status="published"))
         session.flush()
-    assert count(session, sa.select(Post.id)) == 0
+    assert count(session, Post) == 0
 
 
 def test_deleting_a_user_cascades_in_the_database(session, user_factory, post_factory):
@@ -59,23 +56,22 @@ def test_deleting_a_user_cascades_in_the_database(session, user_factory, post_fa
     session.execute(sa.delete(User).where(User.id == author.id))
     session.commit()
 
-    assert count(session, sa.select(Post.id).where(Post.author_id == author.id)) == 0
-    assert count(session, sa.select(AuthSession.id).where(AuthSession.user_id == author.id)) == 0
-    assert count(session, sa.select(RefreshToken.jti)) == 0
-    assert count(session, sa.select(Post.id).where(Post.author_id == bystander.id)) == 1
+    assert count(session, Post, Post.author_id == author.id) == 0
+    assert count(session, AuthSession, AuthSession.user_id == author.id) == 0
+    assert count(session, RefreshToken) == 0
+    assert count(session, Post, Post.author_id == bystander.id) == 1
 
 
 def test_deleting_an_account_through_the_api_removes_its_posts(
-    client, api, session, user_factory, post_factory
+    client, auth, session, user_factory, post_factory
 ):
     author = user_factory()
     post_factory.create_batch(2, author=author)
-    token = api.token_for(author)
 
-    response = client.delete(f"/api/v1/users/{author.id}", headers=api.bearer(token))
+    response = client.delete(f"/api/v1/users/{author.id}", headers=auth(author))
 
     assert response.status_code == 204
-    assert count(session, sa.select(Post.id).where(Post.author_id == author.id)) == 0
+    assert count(session, Post, Post.author_id == author.id) == 0
 
 
 def stored_created_at(session, user_id: int) -> datetime:

@@ -177,7 +177,7 @@ def test_swagger_assets_are_served(client, asset, mimetype):
 def test_missing_or_escaping_asset_is_a_404_problem(client, path):
     response = client.get(path)
     assert response.status_code == 404
-    assert response.mimetype == "application/problem+json"
+    assert response.mimetype == PROBLEM_JSON
 
 
 def test_cli_writes_the_spec(app, client, tmp_path):

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 
 from project.extensions import db
-from tests.core.helpers import assert_problem
+from tests.kit import PASSWORD, assert_problem
 
 
 def test_malformed_json_body_is_a_400_problem(client):
@@ -61,7 +61,7 @@ def test_body_over_max_content_length_is_a_413_problem(build_app):
     payload = {
         "username": "bigbody",
         "email": "big@example.com",
-        "password": "password123",
+        "password": PASSWORD,
         "bio": "x" * 2048,
     }
 
@@ -75,7 +75,7 @@ def test_body_over_max_content_length_is_a_413_problem(build_app):
 def test_invalid_field_is_a_422_problem_naming_the_field(client):
     response = client.post(
         "/api/v1/users",
-        json={"username": "valid_name", "email": "not-an-email", "password": "password123"},
+        json={"username": "valid_name", "email": "not-an-email", "password": PASSWORD},
     )
 
     body = assert_problem(response, 422, path="/api/v1/users")

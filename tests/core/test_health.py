@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from tests.core.helpers import assert_problem
+from tests.kit import assert_problem
 
 CLOSED_REDIS = "redis://127.0.0.1:1/0"
 

@@ -16,6 +16,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from project.extensions import db
+from tests.kit import PASSWORD
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 TABLES = {"users", "posts", "auth_sessions", "refresh_tokens"}
@@ -184,12 +185,12 @@ def test_migrated_schema_serves_the_api(fresh_app):
 
     response = client.post(
         "/api/v1/users",
-        json={"username": "migrated", "email": "migrated@example.com", "password": "password123"},
+        json={"username": "migrated", "email": "migrated@example.com", "password": PASSWORD},
     )
     assert response.status_code == 201, response.json
     duplicate = client.post(
         "/api/v1/users",
-        json={"username": "MIGRATED", "email": "other@example.com", "password": "password123"},
+        json={"username": "MIGRATED", "email": "other@example.com", "password": PASSWORD},
     )
     assert duplicate.status_code == 409, duplicate.json
     assert client.get("/health/ready").status_code == 200

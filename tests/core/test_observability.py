@@ -9,6 +9,8 @@ import re
 
 import pytest
 
+from tests.kit import bearer
+
 GENERATED_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
@@ -148,12 +150,12 @@ def test_one_access_line_for_a_server_error(crashing_client, access_log):
     assert record.status == 500
 
 
-def test_access_line_names_the_authenticated_user(client, api, user_factory, access_log):
+def test_access_line_names_the_authenticated_user(client, login, user_factory, access_log):
     user = user_factory()
-    token = api.token_for(user)
+    token = login(user)["access_token"]
     access_log.clear()
 
-    response = client.get("/api/v1/users/me", headers=api.bearer(token))
+    response = client.get("/api/v1/users/me", headers=bearer(token))
 
     assert response.status_code == 200
     record = only_record(access_log)
@@ -163,12 +165,12 @@ def test_access_line_names_the_authenticated_user(client, api, user_factory, acc
     assert record.user_id == user.id
 
 
-def test_access_line_on_optional_auth_route_names_the_user(client, api, user_factory, access_log):
+def test_access_line_on_optional_auth_route_names_the_user(client, login, user_factory, access_log):
     user = user_factory()
-    token = api.token_for(user)
+    token = login(user)["access_token"]
     access_log.clear()
 
-    client.get("/api/v1/posts", headers=api.bearer(token))
+    client.get("/api/v1/posts", headers=bearer(token))
 
     assert only_record(access_log).user_id == user.id
 

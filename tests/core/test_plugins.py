@@ -14,7 +14,7 @@ from project.common.auth import TokenHooksError
 from project.config import DEFAULT_PLUGINS
 from project.plugins import ENTRY_POINT_GROUP, PluginError
 from tests.core import entry_point_plugin, sample_plugin
-from tests.core.helpers import assert_problem
+from tests.kit import assert_problem
 
 SAMPLE = "tests.core.sample_plugin"
 
@@ -99,11 +99,10 @@ def test_users_without_auth_refuse_to_start(make_app):
         make_app(PLUGINS=["project.users", "project.posts"])
 
 
-def test_an_app_without_users_accepts_no_token(build_app, client, api, user_factory):
+def test_an_app_without_users_accepts_no_token(build_app, auth, alice):
     """No plugin loads users: a valid token of another instance is refused, not trusted."""
-    token = api.token_for(user_factory())
+    headers = auth(alice)
     app = build_app(PLUGINS=[SAMPLE])
-    headers = {"Authorization": f"Bearer {token}"}
     with app.test_request_context(headers=headers), pytest.raises(RevokedTokenError):
         verify_jwt_in_request()
 

@@ -7,14 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.posts.helpers import (
-    assert_field_errors,
-    assert_problem,
-    count_posts,
-    parse_time,
-    stored_post,
-    stored_post_count,
-)
+from project.posts.models import Post
+from tests.kit import assert_field_errors, assert_problem, count, stored_post, stored_post_count
+from tests.posts.helpers import parse_time
 
 URL = "/api/v1/posts"
 POST_KEYS = {"id", "title", "body", "status", "author", "created_at", "updated_at"}
@@ -66,7 +61,7 @@ def test_create_needs_a_token(client, session):
     response = client.post(URL, json={"title": "Hello", "body": "World"})
     assert_problem(response, 401)
     assert response.headers["WWW-Authenticate"] == "Bearer"
-    assert count_posts(session) == 0
+    assert count(session, Post) == 0
 
 
 def test_create_rejects_an_invalid_token(client, session):
@@ -74,7 +69,7 @@ def test_create_rejects_an_invalid_token(client, session):
         URL, json={"title": "Hello", "body": "World"}, headers={"Authorization": "Bearer nope"}
     )
     assert_problem(response, 401)
-    assert count_posts(session) == 0
+    assert count(session, Post) == 0
 
 
 def test_missing_token_is_401_before_the_body_is_validated(client):
@@ -102,7 +97,7 @@ def test_title_of_200_astral_characters_is_accepted(client, session, alice, auth
 def test_title_out_of_bounds_is_422(client, session, alice, auth, title):
     response = client.post(URL, json={"title": title, "body": "b"}, headers=auth(alice))
     assert_field_errors(response, "json", "title")
-    assert count_posts(session) == 0
+    assert count(session, Post) == 0
 
 
 @pytest.mark.parametrize("length", [1, 50_000])
@@ -118,7 +113,7 @@ def test_body_length_boundaries_are_accepted(client, session, alice, auth, lengt
 def test_body_out_of_bounds_is_422(client, session, alice, auth, body):
     response = client.post(URL, json={"title": "t", "body": body}, headers=auth(alice))
     assert_field_errors(response, "json", "body")
-    assert count_posts(session) == 0
+    assert count(session, Post) == 0
 
 
 @pytest.mark.parametrize(
@@ -140,7 +135,7 @@ def test_status_must_be_draft_or_published(client, session, alice, auth, status)
         URL, json={"title": "t", "body": "b", "status": status}, headers=auth(alice)
     )
     assert_field_errors(response, "json", "status")
-    assert count_posts(session) == 0
+    assert count(session, Post) == 0
 
 
 @pytest.mark.parametrize(
@@ -156,7 +151,7 @@ def test_status_must_be_draft_or_published(client, session, alice, auth, status)
 def test_unknown_or_read_only_fields_are_422(client, session, alice, auth, extra):
     response = client.post(URL, json={"title": "t", "body": "b", **extra}, headers=auth(alice))
     assert_field_errors(response, "json", *extra)
-    assert count_posts(session) == 0
+    assert count(session, Post) == 0
 
 
 def test_content_is_stored_and_returned_verbatim(client, session, alice, auth):
@@ -188,7 +183,7 @@ def test_nul_byte_is_422_not_500(client, session, alice, auth, field):
     payload = {"title": "t", "body": "b", field: "before\x00after"}
     response = client.post(URL, json=payload, headers=auth(alice))
     assert_field_errors(response, "json", field)
-    assert count_posts(session) == 0
+    assert count(session, Post) == 0
 
 
 @pytest.mark.parametrize("field", ["title", "body"])
@@ -198,7 +193,7 @@ def test_unpaired_surrogate_is_422_not_500(client, session, alice, auth, field):
     assert "\\ud800" in raw
     response = client.post(URL, data=raw, content_type="application/json", headers=auth(alice))
     assert_field_errors(response, "json", field)
-    assert count_posts(session) == 0
+    assert count(session, Post) == 0
 
 
 def test_surrogate_pairs_are_ordinary_characters(client, session, alice, auth):
@@ -221,7 +216,7 @@ def test_surrogate_pairs_are_ordinary_characters(client, session, alice, auth):
 def test_wrong_json_types_are_422(client, session, alice, auth, payload, fields):
     response = client.post(URL, json=payload, headers=auth(alice))
     assert_field_errors(response, "json", *fields)
-    assert count_posts(session) == 0
+    assert count(session, Post) == 0
 
 
 @pytest.mark.parametrize("document", [[{"title": "t", "body": "b"}], "a string", 42, True])
@@ -229,7 +224,7 @@ def test_a_json_document_that_is_not_an_object_is_422(client, session, alice, au
     response = client.post(URL, json=document, headers=auth(alice))
     body = assert_problem(response, 422)
     assert "json" in body["errors"]
-    assert count_posts(session) == 0
+    assert count(session, Post) == 0
 
 
 @pytest.mark.parametrize("raw", ['{"title": "t", "body": ', "{bad json}", "{'title': 't'}", "\x00"])
@@ -237,14 +232,14 @@ def test_malformed_json_is_a_400_problem(client, session, alice, auth, raw):
     response = client.post(URL, data=raw, content_type="application/json", headers=auth(alice))
     body = assert_problem(response, 400)
     assert "JSON" in body["detail"]
-    assert count_posts(session) == 0
+    assert count(session, Post) == 0
 
 
 def test_body_over_max_content_length_is_413(client, app, session, alice, auth):
     oversized = "b" * (app.config["MAX_CONTENT_LENGTH"] + 1)
     response = client.post(URL, json={"title": "t", "body": oversized}, headers=auth(alice))
     assert_problem(response, 413)
-    assert count_posts(session) == 0
+    assert count(session, Post) == 0
 
 
 def test_publishing_increments_post_count_and_drafts_do_not(client, session, alice, bob, auth):

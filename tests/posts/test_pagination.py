@@ -9,15 +9,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from project.posts.models import POSTS_NEWEST_FIRST
-from tests.posts.helpers import (
-    BASE_TIME,
-    assert_field_errors,
-    item_ids,
-    newest_first,
-    next_link,
-    raw_cursor,
-    walk,
-)
+from tests.kit import assert_field_errors, item_ids, next_link, walk
+from tests.posts.helpers import BASE_TIME, newest_first, raw_cursor
 
 URL = "/api/v1/posts"
 

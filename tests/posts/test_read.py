@@ -6,7 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from tests.posts.helpers import BASE_TIME, assert_field_errors, assert_problem, newest_first
+from tests.kit import assert_field_errors, assert_problem
+from tests.posts.helpers import BASE_TIME, newest_first
 
 URL = "/api/v1/posts"
 

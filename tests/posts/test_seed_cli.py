@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from project.posts.cli import SEED_PASSWORD
 from project.posts.models import Post
 from project.users.models import User
-from tests.posts.helpers import item_ids, walk
+from tests.kit import item_ids, walk
 
 USERNAME = re.compile(r"[A-Za-z0-9_]{3,20}")
 
@@ -53,7 +53,7 @@ def published_counts(session) -> Counter:
     return Counter(dict(rows.all()))
 
 
-def test_seed_creates_users_and_posts(seed, session, client, api):
+def test_seed_creates_users_and_posts(seed, session, client, login):
     before = datetime.now(UTC)
     result = seed("--users", "5", "--posts", "40", "--seed", "1")
     after = datetime.now(UTC)
@@ -94,8 +94,8 @@ def test_seed_creates_users_and_posts(seed, session, client, api):
 
     # Seeded users log in with the documented password.
     for user in users[:2]:
-        assert api.login(user.username, SEED_PASSWORD)["access_token"]
-        assert api.login(user.email, SEED_PASSWORD)["access_token"]
+        assert login(user.username, SEED_PASSWORD)["access_token"]
+        assert login(user.email, SEED_PASSWORD)["access_token"]
 
     # And the API serves what was seeded: every published post, newest first.
     walked = item_ids(walk(client, "/api/v1/posts?limit=7"))

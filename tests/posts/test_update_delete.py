@@ -4,14 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.posts.helpers import (
-    BASE_TIME,
-    assert_field_errors,
-    assert_problem,
-    parse_time,
-    stored_post,
-    stored_post_count,
-)
+from tests.kit import assert_field_errors, assert_problem, stored_post, stored_post_count
+from tests.posts.helpers import BASE_TIME, parse_time
 
 URL = "/api/v1/posts"
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from project.users.models import User
-from tests.users.helpers import rows, user_count
+from tests.kit import bearer, rows, user_count
 
 
 def create_admin(app, *args, **kwargs):
     return app.test_cli_runner().invoke(args=["users", "create-admin", *args], **kwargs)
 
 
-def test_create_admin(app, client, api, session):
+def test_create_admin(app, client, login, session):
     result = create_admin(
         app, "--username", "root", "--email", "root@example.com", "--password", "s3cret-pass"
     )
@@ -24,8 +24,8 @@ def test_create_admin(app, client, api, session):
     assert row["email"] == "root@example.com"
     assert row["password_hash"].startswith("$argon2id$")
     # The new admin can log in and sees private fields.
-    token = api.login("root", "s3cret-pass")["access_token"]
-    me = client.get("/api/v1/users/me", headers=api.bearer(token))
+    token = login("root", "s3cret-pass")["access_token"]
+    me = client.get("/api/v1/users/me", headers=bearer(token))
     assert me.json["is_admin"] is True
 
 

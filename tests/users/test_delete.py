@@ -4,25 +4,30 @@ from __future__ import annotations
 
 from project.auth.models import AuthSession, RefreshToken
 from project.posts.models import Post
-from tests.users.helpers import assert_problem, assert_unauthorized, count, stored_user
-
-ME = "/api/v1/users/me"
-
-
-def url(user) -> str:
-    return f"/api/v1/users/{user.id}"
+from tests.kit import (
+    LOGIN,
+    ME,
+    PASSWORD,
+    REFRESH,
+    assert_problem,
+    assert_unauthorized,
+    bearer,
+    count,
+    stored_user,
+    user_url,
+)
 
 
 def test_delete_self_removes_account_posts_and_sessions(
-    client, api, session, alice, bob, post_factory
+    client, login, session, alice, bob, post_factory
 ):
     post_factory.create_batch(2, author=alice)
     post_factory(author=alice, status="draft")
     bobs_post = post_factory(author=bob)
-    tokens = api.login("alice")
-    api.login("alice")  # a second session
+    tokens = login("alice")
+    login("alice")  # a second session
 
-    response = client.delete(url(alice), headers=api.bearer(tokens["access_token"]))
+    response = client.delete(user_url(alice), headers=bearer(tokens["access_token"]))
 
     assert response.status_code == 204
     assert response.get_data() == b""
@@ -35,72 +40,68 @@ def test_delete_self_removes_account_posts_and_sessions(
     assert count(session, Post, Post.id == bobs_post.id) == 1
 
 
-def test_deleted_users_tokens_are_401(client, api, alice):
-    tokens = api.login("alice")
+def test_deleted_users_tokens_are_401(client, login, alice):
+    tokens = login("alice")
 
-    client.delete(url(alice), headers=api.bearer(tokens["access_token"]))
+    client.delete(user_url(alice), headers=bearer(tokens["access_token"]))
 
-    assert_unauthorized(client.get(ME, headers=api.bearer(tokens["access_token"])))
-    assert_unauthorized(
-        client.post("/api/v1/auth/refresh", headers=api.bearer(tokens["refresh_token"]))
-    )
-    assert_problem(client.get(url(alice)), 404)
-    login = client.post("/api/v1/auth/login", json={"login": "alice", "password": "password123"})
+    assert_unauthorized(client.get(ME, headers=bearer(tokens["access_token"])))
+    assert_unauthorized(client.post(REFRESH, headers=bearer(tokens["refresh_token"])))
+    assert_problem(client.get(user_url(alice)), 404)
+    login = client.post(LOGIN, json={"login": "alice", "password": PASSWORD})
     assert_unauthorized(login)
 
 
-def test_deleted_username_and_email_can_be_registered_again(client, api, alice):
-    client.delete(url(alice), headers=api.bearer(api.token_for(alice)))
+def test_deleted_username_and_email_can_be_registered_again(client, auth, alice):
+    client.delete(user_url(alice), headers=auth(alice))
 
     response = client.post(
         "/api/v1/users",
-        json={"username": "alice", "email": "alice@example.com", "password": "password123"},
+        json={"username": "alice", "email": "alice@example.com", "password": PASSWORD},
     )
 
     assert response.status_code == 201
 
 
-def test_delete_other_user_is_403(client, api, session, alice, bob, post_factory):
+def test_delete_other_user_is_403(client, auth, session, alice, bob, post_factory):
     post = post_factory(author=bob)
 
-    response = client.delete(url(bob), headers=api.bearer(api.token_for(alice)))
+    response = client.delete(user_url(bob), headers=auth(alice))
 
     assert_problem(response, 403, "You can only change your own account.")
     assert stored_user(session, bob.id) is not None
     assert count(session, Post, Post.id == post.id) == 1
 
 
-def test_admin_can_delete_other_user(client, api, session, admin, bob, post_factory):
+def test_admin_can_delete_other_user(client, login, session, admin, bob, post_factory):
     post_factory(author=bob)
-    bob_tokens = api.login("bob")
-    admin_token = api.token_for(admin)
+    bob_tokens = login("bob")
+    admin_token = login(admin)["access_token"]
 
-    response = client.delete(url(bob), headers=api.bearer(admin_token))
+    response = client.delete(user_url(bob), headers=bearer(admin_token))
 
     assert response.status_code == 204
     assert stored_user(session, bob.id) is None
     assert count(session, Post, Post.author_id == bob.id) == 0
-    assert_unauthorized(client.get(ME, headers=api.bearer(bob_tokens["access_token"])))
+    assert_unauthorized(client.get(ME, headers=bearer(bob_tokens["access_token"])))
     # The admin's own session is unaffected.
-    assert client.get(ME, headers=api.bearer(admin_token)).status_code == 200
+    assert client.get(ME, headers=bearer(admin_token)).status_code == 200
 
 
 def test_delete_needs_a_token(client, session, alice):
-    assert_unauthorized(client.delete(url(alice)))
+    assert_unauthorized(client.delete(user_url(alice)))
     assert stored_user(session, alice.id) is not None
 
 
-def test_delete_unknown_user_is_404(client, api, admin):
-    response = client.delete(
-        f"/api/v1/users/{admin.id + 1000}", headers=api.bearer(api.token_for(admin))
-    )
+def test_delete_unknown_user_is_404(client, auth, admin):
+    response = client.delete(f"/api/v1/users/{admin.id + 1000}", headers=auth(admin))
 
     assert_problem(response, 404)
 
 
-def test_delete_twice_is_401_then(client, api, alice):
-    token = api.token_for(alice)
-    assert client.delete(url(alice), headers=api.bearer(token)).status_code == 204
+def test_delete_twice_is_401_then(client, login, alice):
+    token = login(alice)["access_token"]
+    assert client.delete(user_url(alice), headers=bearer(token)).status_code == 204
 
     # The token died with the account.
-    assert_unauthorized(client.delete(url(alice), headers=api.bearer(token)))
+    assert_unauthorized(client.delete(user_url(alice), headers=bearer(token)))

@@ -2,29 +2,18 @@
 
 from __future__ import annotations
 
-import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.users.helpers import SECRET_KEYS, assert_problem, assert_unauthorized, field_errors
+from tests.kit import SECRET_KEYS, assert_problem, assert_unauthorized, field_errors, next_link
 
 URL = "/api/v1/users"
-LINK = re.compile(r'^<(?P<url>[^>]+)>; rel="next"$')
 
 
 def usernames(response) -> list[str]:
     assert response.status_code == 200, response.json
     return [item["username"] for item in response.json["items"]]
-
-
-def next_link(response) -> str | None:
-    header = response.headers.get("Link")
-    if header is None:
-        return None
-    match = LINK.match(header)
-    assert match, header
-    return match["url"]
 
 
 # --- list -------------------------------------------------------------------
@@ -193,17 +182,17 @@ def test_invalid_cursor_is_422(client, cursor):
 
 
 def test_listing_costs_the_same_number_of_queries_for_any_page_size(
-    client, api, user_factory, count_queries
+    client, auth, user_factory, capture_sql
 ):
     viewer = user_factory()
-    headers = api.bearer(api.token_for(viewer))
+    headers = auth(viewer)
     user_factory.create_batch(2)
     client.get(URL, headers=headers)  # warm-up: the same work for both measured requests
-    with count_queries() as few:
+    with capture_sql() as few:
         assert client.get(URL, headers=headers).status_code == 200
     user_factory.create_batch(15)
 
-    with count_queries() as many:
+    with capture_sql() as many:
         response = client.get(URL, headers=headers)
 
     assert len(response.json["items"]) == 18
@@ -253,30 +242,26 @@ def test_me_requires_a_token(client):
     assert_unauthorized(response)
 
 
-def test_me_shows_own_private_fields(client, api, user_factory):
-    user = user_factory(username="alice", email="alice@example.com")
-
-    response = client.get(f"{URL}/me", headers=api.bearer(api.token_for(user)))
+def test_me_shows_own_private_fields(client, auth, alice):
+    response = client.get(f"{URL}/me", headers=auth(alice))
 
     assert response.status_code == 200
-    assert response.json["id"] == user.id
+    assert response.json["id"] == alice.id
     assert response.json["email"] == "alice@example.com"
     assert response.json["is_admin"] is False
     assert not SECRET_KEYS & response.json.keys()
 
 
-def test_user_sees_own_email_by_id(client, api, user_factory):
+def test_user_sees_own_email_by_id(client, auth, user_factory):
     user = user_factory(email="me@example.com")
 
-    response = client.get(f"{URL}/{user.id}", headers=api.bearer(api.token_for(user)))
+    response = client.get(f"{URL}/{user.id}", headers=auth(user))
 
     assert response.json["email"] == "me@example.com"
 
 
-def test_other_users_do_not_see_email(client, api, user_factory):
-    alice = user_factory(username="alice")
-    bob = user_factory(username="bob", email="bob@example.com")
-    headers = api.bearer(api.token_for(alice))
+def test_other_users_do_not_see_email(client, auth, alice, bob):
+    headers = auth(alice)
 
     one = client.get(f"{URL}/{bob.id}", headers=headers)
     listing = client.get(URL, headers=headers)
@@ -290,10 +275,8 @@ def test_other_users_do_not_see_email(client, api, user_factory):
     assert by_name["alice"]["email"] == alice.email
 
 
-def test_admins_see_everyones_email(client, api, user_factory):
-    admin = user_factory(username="admin", is_admin=True)
-    bob = user_factory(username="bob", email="bob@example.com")
-    headers = api.bearer(api.token_for(admin))
+def test_admins_see_everyones_email(client, auth, admin, bob):
+    headers = auth(admin)
 
     one = client.get(f"{URL}/{bob.id}", headers=headers)
     listing = client.get(URL, headers=headers)

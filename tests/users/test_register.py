@@ -6,9 +6,11 @@ import pytest
 
 from project.common.security import verify_password
 from project.users.models import User
-from tests.users.helpers import (
+from tests.kit import (
+    PASSWORD,
     SECRET_KEYS,
     assert_problem,
+    bearer,
     field_errors,
     stored_user,
     user_count,
@@ -18,7 +20,7 @@ URL = "/api/v1/users"
 
 
 def payload(**overrides):
-    data = {"username": "alice", "email": "alice@example.com", "password": "password123"}
+    data = {"username": "alice", "email": "alice@example.com", "password": PASSWORD}
     data.update(overrides)
     return data
 
@@ -57,19 +59,19 @@ def test_register_stores_a_hash_not_the_password(client, session, app):
     assert row["username"] == "alice"
     assert row["email"] == "alice@example.com"
     assert row["is_admin"] is False
-    assert row["password_hash"] != "password123"
-    assert "password123" not in row["password_hash"]
+    assert row["password_hash"] != PASSWORD
+    assert PASSWORD not in row["password_hash"]
     assert row["password_hash"].startswith("$argon2id$")
     with app.app_context():
-        assert verify_password(row["password_hash"], "password123")
+        assert verify_password(row["password_hash"], PASSWORD)
 
 
-def test_registered_user_can_log_in(client, api):
+def test_registered_user_can_log_in(client, login):
     client.post(URL, json=payload())
 
-    tokens = api.login("alice")
+    tokens = login("alice")
 
-    me = client.get("/api/v1/users/me", headers=api.bearer(tokens["access_token"]))
+    me = client.get("/api/v1/users/me", headers=bearer(tokens["access_token"]))
     assert me.status_code == 200
     assert me.json["email"] == "alice@example.com"
 
@@ -150,13 +152,13 @@ def test_invalid_email_is_422(client, email):
 
 
 @pytest.mark.parametrize("length", [8, 9, 127, 128])
-def test_password_length_within_bounds_is_accepted(client, api, length):
+def test_password_length_within_bounds_is_accepted(client, login, length):
     password = "p" * length
 
     response = client.post(URL, json=payload(password=password))
 
     assert response.status_code == 201
-    assert api.login("alice", password)["token_type"] == "Bearer"
+    assert login("alice", password)["token_type"] == "Bearer"
 
 
 @pytest.mark.parametrize("length", [0, 1, 7, 129, 1000])
@@ -250,7 +252,7 @@ def test_malformed_json_is_400_problem(client):
 
 
 def test_non_object_json_is_422(client, session):
-    response = client.post(URL, json=["alice", "alice@example.com", "password123"])
+    response = client.post(URL, json=["alice", "alice@example.com", PASSWORD])
 
     assert_problem(response, 422)
     assert user_count(session) == 0

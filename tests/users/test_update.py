@@ -5,21 +5,19 @@ from __future__ import annotations
 import pytest
 
 from project.common.security import verify_password
-from tests.users.helpers import (
+from tests.kit import (
+    LOGIN,
+    ME,
+    PASSWORD,
+    REFRESH,
     SECRET_KEYS,
     assert_problem,
     assert_unauthorized,
+    bearer,
     field_errors,
     stored_user,
+    user_url,
 )
-
-LOGIN = "/api/v1/auth/login"
-REFRESH = "/api/v1/auth/refresh"
-ME = "/api/v1/users/me"
-
-
-def url(user) -> str:
-    return f"/api/v1/users/{user.id}"
 
 
 def login_status(client, login: str, password: str) -> int:
@@ -29,13 +27,13 @@ def login_status(client, login: str, password: str) -> int:
 # --- own profile ------------------------------------------------------------
 
 
-def test_patch_self_updates_profile_fields(client, api, session, alice):
-    token = api.token_for(alice)
+def test_patch_self_updates_profile_fields(client, login, session, alice):
+    token = login(alice)["access_token"]
 
     response = client.patch(
-        url(alice),
+        user_url(alice),
         json={"email": "new@example.com", "display_name": "Alice B.", "bio": "New bio"},
-        headers=api.bearer(token),
+        headers=bearer(token),
     )
 
     assert response.status_code == 200
@@ -52,10 +50,8 @@ def test_patch_self_updates_profile_fields(client, api, session, alice):
     assert row["updated_at"] >= row["created_at"]
 
 
-def test_patch_is_partial(client, api, session, alice):
-    response = client.patch(
-        url(alice), json={"bio": "only bio"}, headers=api.bearer(api.token_for(alice))
-    )
+def test_patch_is_partial(client, auth, session, alice):
+    response = client.patch(user_url(alice), json={"bio": "only bio"}, headers=auth(alice))
 
     assert response.status_code == 200
     row = stored_user(session, alice.id)
@@ -64,11 +60,11 @@ def test_patch_is_partial(client, api, session, alice):
     assert row["email"] == "alice@example.com"
 
 
-def test_patch_can_clear_optional_fields(client, api, session, alice):
+def test_patch_can_clear_optional_fields(client, auth, session, alice):
     response = client.patch(
-        url(alice),
+        user_url(alice),
         json={"display_name": None, "bio": None},
-        headers=api.bearer(api.token_for(alice)),
+        headers=auth(alice),
     )
 
     assert response.status_code == 200
@@ -77,10 +73,10 @@ def test_patch_can_clear_optional_fields(client, api, session, alice):
     assert row["bio"] is None
 
 
-def test_patch_empty_body_changes_nothing(client, api, session, alice):
+def test_patch_empty_body_changes_nothing(client, auth, session, alice):
     before = stored_user(session, alice.id)
 
-    response = client.patch(url(alice), json={}, headers=api.bearer(api.token_for(alice)))
+    response = client.patch(user_url(alice), json={}, headers=auth(alice))
 
     assert response.status_code == 200
     after = stored_user(session, alice.id)
@@ -89,9 +85,9 @@ def test_patch_empty_body_changes_nothing(client, api, session, alice):
     }
 
 
-def test_patch_email_may_change_case_of_own_address(client, api, alice):
+def test_patch_email_may_change_case_of_own_address(client, auth, alice):
     response = client.patch(
-        url(alice), json={"email": "ALICE@example.com"}, headers=api.bearer(api.token_for(alice))
+        user_url(alice), json={"email": "ALICE@example.com"}, headers=auth(alice)
     )
 
     assert response.status_code == 200
@@ -99,10 +95,8 @@ def test_patch_email_may_change_case_of_own_address(client, api, alice):
 
 
 @pytest.mark.parametrize("email", ["bob@example.com", "BOB@EXAMPLE.COM"])
-def test_patch_email_taken_by_someone_else_is_409(client, api, session, alice, bob, email):
-    response = client.patch(
-        url(alice), json={"email": email}, headers=api.bearer(api.token_for(alice))
-    )
+def test_patch_email_taken_by_someone_else_is_409(client, auth, session, alice, bob, email):
+    response = client.patch(user_url(alice), json={"email": email}, headers=auth(alice))
 
     assert_problem(response, 409, "This email is already registered.")
     assert stored_user(session, alice.id)["email"] == "alice@example.com"
@@ -116,7 +110,7 @@ def test_patch_email_taken_by_someone_else_is_409(client, api, session, alice, b
         ({"display_name": "x" * 51}, "display_name"),
         ({"bio": "x" * 501}, "bio"),
         ({"password": "short"}, "password"),
-        ({"password": "x" * 129, "current_password": "password123"}, "password"),
+        ({"password": "x" * 129, "current_password": PASSWORD}, "password"),
         ({"username": "renamed"}, "username"),
         ({"post_count": 99}, "post_count"),
         ({"password_hash": "x"}, "password_hash"),
@@ -124,28 +118,28 @@ def test_patch_email_taken_by_someone_else_is_409(client, api, session, alice, b
         ({"is_admin": "maybe"}, "is_admin"),
     ],
 )
-def test_patch_invalid_or_unknown_fields_are_422(client, api, session, alice, data, field):
+def test_patch_invalid_or_unknown_fields_are_422(client, auth, session, alice, data, field):
     before = stored_user(session, alice.id)
 
-    response = client.patch(url(alice), json=data, headers=api.bearer(api.token_for(alice)))
+    response = client.patch(user_url(alice), json=data, headers=auth(alice))
 
     assert field in field_errors(response)
     assert stored_user(session, alice.id) == before
 
 
 def test_patch_needs_a_token(client, alice):
-    assert_unauthorized(client.patch(url(alice), json={"bio": "x"}))
+    assert_unauthorized(client.patch(user_url(alice), json={"bio": "x"}))
 
 
 def test_patch_without_token_is_401_even_with_an_invalid_body(client, alice):
-    assert_unauthorized(client.patch(url(alice), json={"email": "not-an-email"}))
+    assert_unauthorized(client.patch(user_url(alice), json={"email": "not-an-email"}))
 
 
-def test_patch_unknown_user_is_404(client, api, alice):
+def test_patch_unknown_user_is_404(client, auth, alice):
     response = client.patch(
         f"/api/v1/users/{alice.id + 1000}",
         json={"bio": "x"},
-        headers=api.bearer(api.token_for(alice)),
+        headers=auth(alice),
     )
 
     assert_problem(response, 404)
@@ -154,30 +148,26 @@ def test_patch_unknown_user_is_404(client, api, alice):
 # --- other people's profiles --------------------------------------------------
 
 
-def test_patch_other_user_is_403(client, api, session, alice, bob):
-    response = client.patch(
-        url(bob), json={"bio": "hacked"}, headers=api.bearer(api.token_for(alice))
-    )
+def test_patch_other_user_is_403(client, auth, session, alice, bob):
+    response = client.patch(user_url(bob), json={"bio": "hacked"}, headers=auth(alice))
 
     assert_problem(response, 403, "You can only change your own account.")
     assert stored_user(session, bob.id)["bio"] == bob.bio
 
 
-def test_patch_other_user_password_is_403(client, alice, bob, api):
-    response = client.patch(
-        url(bob), json={"password": "newpassword1"}, headers=api.bearer(api.token_for(alice))
-    )
+def test_patch_other_user_password_is_403(client, alice, bob, auth):
+    response = client.patch(user_url(bob), json={"password": "newpassword1"}, headers=auth(alice))
 
     assert_problem(response, 403)
-    assert login_status(client, "bob", "password123") == 200
+    assert login_status(client, "bob", PASSWORD) == 200
     assert login_status(client, "bob", "newpassword1") == 401
 
 
-def test_admin_can_patch_other_user(client, api, session, admin, bob):
+def test_admin_can_patch_other_user(client, auth, session, admin, bob):
     response = client.patch(
-        url(bob),
+        user_url(bob),
         json={"display_name": "Robert", "email": "robert@example.com"},
-        headers=api.bearer(api.token_for(admin)),
+        headers=auth(admin),
     )
 
     assert response.status_code == 200
@@ -189,10 +179,8 @@ def test_admin_can_patch_other_user(client, api, session, admin, bob):
     assert row["email"] == "robert@example.com"
 
 
-def test_admin_patch_email_conflict_is_409(client, api, session, admin, alice, bob):
-    response = client.patch(
-        url(bob), json={"email": "Alice@Example.com"}, headers=api.bearer(api.token_for(admin))
-    )
+def test_admin_patch_email_conflict_is_409(client, auth, session, admin, alice, bob):
+    response = client.patch(user_url(bob), json={"email": "Alice@Example.com"}, headers=auth(admin))
 
     assert_problem(response, 409)
     assert stored_user(session, bob.id)["email"] == "bob@example.com"
@@ -202,154 +190,150 @@ def test_admin_patch_email_conflict_is_409(client, api, session, admin, alice, b
 
 
 @pytest.mark.parametrize("value", [True, False])
-def test_non_admin_cannot_set_is_admin_even_on_self(client, api, session, alice, value):
-    response = client.patch(
-        url(alice), json={"is_admin": value}, headers=api.bearer(api.token_for(alice))
-    )
+def test_non_admin_cannot_set_is_admin_even_on_self(client, auth, session, alice, value):
+    response = client.patch(user_url(alice), json={"is_admin": value}, headers=auth(alice))
 
     assert_problem(response, 403, "Only admins can grant or revoke admin rights.")
     assert stored_user(session, alice.id)["is_admin"] is False
 
 
-def test_non_admin_is_admin_change_is_atomic(client, api, session, alice):
+def test_non_admin_is_admin_change_is_atomic(client, auth, session, alice):
     response = client.patch(
-        url(alice),
+        user_url(alice),
         json={"is_admin": True, "bio": "sneaky"},
-        headers=api.bearer(api.token_for(alice)),
+        headers=auth(alice),
     )
 
     assert response.status_code == 403
     assert stored_user(session, alice.id)["bio"] == alice.bio
 
 
-def test_admin_can_grant_and_revoke_admin(client, api, session, admin, bob):
-    headers = api.bearer(api.token_for(admin))
+def test_admin_can_grant_and_revoke_admin(client, auth, session, admin, bob):
+    headers = auth(admin)
 
-    granted = client.patch(url(bob), json={"is_admin": True}, headers=headers)
+    granted = client.patch(user_url(bob), json={"is_admin": True}, headers=headers)
 
     assert granted.status_code == 200
     assert granted.json["is_admin"] is True
     assert stored_user(session, bob.id)["is_admin"] is True
     # The new admin now sees other people's email.
-    bob_headers = api.bearer(api.token_for(bob))
-    assert client.get(url(admin), headers=bob_headers).json["email"] == admin.email
+    bob_headers = auth(bob)
+    assert client.get(user_url(admin), headers=bob_headers).json["email"] == admin.email
 
-    revoked = client.patch(url(bob), json={"is_admin": False}, headers=headers)
+    revoked = client.patch(user_url(bob), json={"is_admin": False}, headers=headers)
 
     assert revoked.status_code == 200
     assert stored_user(session, bob.id)["is_admin"] is False
-    assert "email" not in client.get(url(admin), headers=bob_headers).json
+    assert "email" not in client.get(user_url(admin), headers=bob_headers).json
 
 
 # --- password changes -----------------------------------------------------------
 
 
-def test_password_change_without_current_password_is_403(client, api, alice):
-    response = client.patch(
-        url(alice), json={"password": "newpassword1"}, headers=api.bearer(api.token_for(alice))
-    )
+def test_password_change_without_current_password_is_403(client, auth, alice):
+    response = client.patch(user_url(alice), json={"password": "newpassword1"}, headers=auth(alice))
 
     assert_problem(response, 403, "Changing your password needs current_password.")
-    assert login_status(client, "alice", "password123") == 200
+    assert login_status(client, "alice", PASSWORD) == 200
     assert login_status(client, "alice", "newpassword1") == 401
 
 
-def test_password_change_with_wrong_current_password_is_403(client, api, alice):
-    token = api.token_for(alice)
+def test_password_change_with_wrong_current_password_is_403(client, login, alice):
+    token = login(alice)["access_token"]
 
     response = client.patch(
-        url(alice),
+        user_url(alice),
         json={"password": "newpassword1", "current_password": "wrong-password"},
-        headers=api.bearer(token),
+        headers=bearer(token),
     )
 
     assert_problem(response, 403, "The current password is wrong.")
-    assert login_status(client, "alice", "password123") == 200
+    assert login_status(client, "alice", PASSWORD) == 200
     assert login_status(client, "alice", "newpassword1") == 401
     # A failed attempt ends no session.
-    assert client.get(ME, headers=api.bearer(token)).status_code == 200
+    assert client.get(ME, headers=bearer(token)).status_code == 200
 
 
-def test_password_change_with_current_password(client, api, session, app, alice):
-    token = api.token_for(alice)
+def test_password_change_with_current_password(client, login, session, app, alice):
+    token = login(alice)["access_token"]
 
     response = client.patch(
-        url(alice),
-        json={"password": "newpassword1", "current_password": "password123"},
-        headers=api.bearer(token),
+        user_url(alice),
+        json={"password": "newpassword1", "current_password": PASSWORD},
+        headers=bearer(token),
     )
 
     assert response.status_code == 200
     assert not SECRET_KEYS & response.json.keys()
     assert login_status(client, "alice", "newpassword1") == 200
-    assert login_status(client, "alice", "password123") == 401
+    assert login_status(client, "alice", PASSWORD) == 401
     with app.app_context():
         assert verify_password(stored_user(session, alice.id)["password_hash"], "newpassword1")
 
 
-def test_password_change_ends_every_existing_session(client, api, alice, bob):
-    first = api.login("alice")
-    second = api.login("alice@example.com")
-    bystander = api.login("bob")
+def test_password_change_ends_every_existing_session(client, login, alice, bob):
+    first = login("alice")
+    second = login("alice@example.com")
+    bystander = login("bob")
 
     response = client.patch(
-        url(alice),
-        json={"password": "newpassword1", "current_password": "password123"},
-        headers=api.bearer(first["access_token"]),
+        user_url(alice),
+        json={"password": "newpassword1", "current_password": PASSWORD},
+        headers=bearer(first["access_token"]),
     )
     assert response.status_code == 200
 
     for tokens in (first, second):
-        assert_unauthorized(client.get(ME, headers=api.bearer(tokens["access_token"])))
-        assert_unauthorized(client.post(REFRESH, headers=api.bearer(tokens["refresh_token"])))
+        assert_unauthorized(client.get(ME, headers=bearer(tokens["access_token"])))
+        assert_unauthorized(client.post(REFRESH, headers=bearer(tokens["refresh_token"])))
     # Other users' sessions are untouched.
-    assert client.get(ME, headers=api.bearer(bystander["access_token"])).status_code == 200
+    assert client.get(ME, headers=bearer(bystander["access_token"])).status_code == 200
     # A fresh login with the new password works.
-    fresh = api.login("alice", "newpassword1")
-    assert client.get(ME, headers=api.bearer(fresh["access_token"])).status_code == 200
+    fresh = login("alice", "newpassword1")
+    assert client.get(ME, headers=bearer(fresh["access_token"])).status_code == 200
 
 
-def test_profile_change_without_password_keeps_sessions(client, api, alice):
-    tokens = api.login("alice")
+def test_profile_change_without_password_keeps_sessions(client, login, alice):
+    tokens = login("alice")
 
-    client.patch(url(alice), json={"bio": "still here"}, headers=api.bearer(tokens["access_token"]))
+    client.patch(
+        user_url(alice), json={"bio": "still here"}, headers=bearer(tokens["access_token"])
+    )
 
-    assert client.get(ME, headers=api.bearer(tokens["access_token"])).status_code == 200
+    assert client.get(ME, headers=bearer(tokens["access_token"])).status_code == 200
 
 
-def test_admin_sets_other_users_password_without_current_password(client, api, admin, bob):
-    bob_tokens = api.login("bob")
-    admin_token = api.token_for(admin)
+def test_admin_sets_other_users_password_without_current_password(client, login, admin, bob):
+    bob_tokens = login("bob")
+    admin_token = login(admin)["access_token"]
 
     response = client.patch(
-        url(bob), json={"password": "resetpass1"}, headers=api.bearer(admin_token)
+        user_url(bob), json={"password": "resetpass1"}, headers=bearer(admin_token)
     )
 
     assert response.status_code == 200
     assert login_status(client, "bob", "resetpass1") == 200
-    assert login_status(client, "bob", "password123") == 401
+    assert login_status(client, "bob", PASSWORD) == 401
     # Bob's sessions end; the admin's does not.
-    assert_unauthorized(client.get(ME, headers=api.bearer(bob_tokens["access_token"])))
-    assert client.get(ME, headers=api.bearer(admin_token)).status_code == 200
+    assert_unauthorized(client.get(ME, headers=bearer(bob_tokens["access_token"])))
+    assert client.get(ME, headers=bearer(admin_token)).status_code == 200
 
 
-def test_admin_changing_own_password_needs_current_password(client, api, admin):
-    response = client.patch(
-        url(admin), json={"password": "newpassword1"}, headers=api.bearer(api.token_for(admin))
-    )
+def test_admin_changing_own_password_needs_current_password(client, auth, admin):
+    response = client.patch(user_url(admin), json={"password": "newpassword1"}, headers=auth(admin))
 
     assert_problem(response, 403, "Changing your password needs current_password.")
 
 
 def test_email_change_race_lost_at_the_unique_index_is_409(
-    client, api, session, lost_race, alice, bob
+    client, login, session, lost_race, alice, bob
 ):
-    token = api.token_for(alice)
+    token = login(alice)["access_token"]
 
     response = client.patch(
-        url(alice), json={"email": "BOB@example.com"}, headers=api.bearer(token)
+        user_url(alice), json={"email": "BOB@example.com"}, headers=bearer(token)
     )
 
     assert_problem(response, 409, "This email is already registered.")
     assert stored_user(session, alice.id)["email"] == "alice@example.com"
-    assert client.get(ME, headers=api.bearer(token)).json["email"] == "alice@example.com"
+    assert client.get(ME, headers=bearer(token)).json["email"] == "alice@example.com"
