@@ -21,6 +21,10 @@ from project.users.models import User
 signals = Namespace()
 # Sent after a password change is committed; the auth plugin ends sessions.
 password_changed = signals.signal("password-changed")
+# Sent before a user is deleted, in the same transaction: plugins whose counters
+# count this user's rows (follows, likes, comments, tags) fix them here, since
+# ON DELETE CASCADE removes rows without touching counters.
+user_deleting = signals.signal("user-deleting")
 
 CONFLICT_DETAILS = {
     "username": "This username is already taken.",
@@ -172,5 +176,6 @@ def update_user(*, user: User, actor: User, data: dict[str, Any]) -> User:
 def delete_user(*, user: User, actor: User) -> None:
     """Delete a user; their posts and sessions go with them (ON DELETE CASCADE)."""
     ensure_can_manage(user=user, actor=actor)
+    user_deleting.send(user)
     db.session.delete(user)
     db.session.commit()
