@@ -9,10 +9,12 @@ operator may change is read from an environment variable here and nowhere else;
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping, MutableMapping
 from datetime import timedelta
 from typing import Any
 
+ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
 DEV_SECRET = "postwell-development-secret-key-not-for-production-use"
 DEFAULT_PLUGINS = ("project.users", "project.auth", "project.posts")
 
@@ -43,6 +45,17 @@ def env_list(name: str, default: tuple[str, ...]) -> list[str]:
     if raw is None or raw.strip() == "":
         return list(default)
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_origins(name: str) -> list[str]:
+    """Browser origins allowed by CORS: `*` or `scheme://host[:port]`, comma-separated."""
+    origins = env_list(name, ())
+    for origin in origins:
+        if origin != "*" and not ORIGIN.fullmatch(origin):
+            raise ConfigError(
+                f"{name} takes origins like https://app.example.com (no path), got {origin!r}"
+            )
+    return origins
 
 
 def database_url(raw: str | None, default: str) -> str:
@@ -122,6 +135,7 @@ class BaseConfig:
         self.RATELIMIT_DEFAULT = env.get("RATELIMIT_DEFAULT", "")
         self.RATELIMIT_AUTH = env.get("RATELIMIT_AUTH", "10 per minute")
         self.PROXY_FIX_X_FOR = env_int("PROXY_FIX_X_FOR", 0)
+        self.CORS_ORIGINS = env_origins("CORS_ORIGINS")
         # argon2id cost (argon2-cffi's RFC 9106 low-memory profile by default).
         self.ARGON2_TIME_COST = env_int("ARGON2_TIME_COST", 3)
         self.ARGON2_MEMORY_COST = env_int("ARGON2_MEMORY_COST", 65536)

@@ -10,6 +10,7 @@ from project.auth.schemas import LoginSchema, LogoutSchema, TokenSchema
 from project.common.auth import auth_required
 from project.common.blueprint import Blueprint
 from project.common.ratelimit import limit_auth
+from project.http_headers import NO_STORE
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Authentication")
 
@@ -22,12 +23,13 @@ blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Authen
 @blp.alt_response(429, response="TOO_MANY_REQUESTS")
 def login(data):
     """Exchange a username or email and a password for tokens"""
-    return services.login(
+    pair = services.login(
         login=data["login"],
         password=data["password"],
         user_agent=request.user_agent.string or None,
         client_address=request.remote_addr,
     )
+    return pair, 200, NO_STORE
 
 
 @blp.route("/refresh", methods=["POST"])
@@ -37,7 +39,7 @@ def login(data):
 @blp.alt_response(429, response="TOO_MANY_REQUESTS")
 def refresh():
     """Spend a refresh token (as the bearer token) for a new token pair"""
-    return services.rotate(user=current_user, claims=get_jwt())
+    return services.rotate(user=current_user, claims=get_jwt()), 200, NO_STORE
 
 
 @blp.route("/logout", methods=["POST"])
