@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 
@@ -187,3 +189,24 @@ def test_cli_writes_the_spec(app, client, tmp_path):
 
     assert result.exit_code == 0, result.output
     assert json.loads(target.read_text()) == client.get(SPEC_PATH).json
+
+
+def test_docs_page_has_a_strict_content_security_policy(client):
+    response = client.get("/docs")
+    policy = dict(
+        directive.strip().split(" ", 1)
+        for directive in response.headers["Content-Security-Policy"].split(";")
+    )
+    inline = re.findall(r"<script>(.*?)</script>", response.get_data(as_text=True), re.S)
+    assert len(inline) == 1
+    digest = base64.b64encode(hashlib.sha256(inline[0].encode()).digest()).decode()
+    # Only this origin's scripts and the page's own inline script, by hash.
+    assert policy["script-src"] == f"'self' 'sha256-{digest}'"
+    assert policy["default-src"] == "'none'"
+    assert policy["connect-src"] == "'self'"
+    assert policy["frame-ancestors"] == "'none'"
+
+
+def test_only_the_docs_page_gets_the_policy(client):
+    assert "Content-Security-Policy" not in client.get("/api/v1/openapi.json").headers
+    assert "Content-Security-Policy" not in client.get("/health/live").headers
