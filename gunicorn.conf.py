@@ -32,3 +32,27 @@ access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms request_id=%({x-request-i
 control_socket_disable = not os.environ.get("CONTROL_SOCKET")
 if os.environ.get("CONTROL_SOCKET"):
     control_socket = os.environ["CONTROL_SOCKET"]
+
+# /metrics (METRICS_TOKEN set) with several workers: prometheus_client's
+# multiprocess mode. Each worker writes its samples to files in one directory,
+# emptied at start, and a dead worker's live gauges are dropped.
+if os.environ.get("METRICS_TOKEN") and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    import tempfile
+
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="postwell-metrics-")
+
+
+def on_starting(server):
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        os.makedirs(directory, exist_ok=True)
+        for name in os.listdir(directory):
+            if name.endswith(".db"):
+                os.remove(os.path.join(directory, name))
+
+
+def child_exit(server, worker):
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -9,7 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from project import http_headers, observability
+from project import http_headers, metrics, observability
 from project.api import PostwellApi, build_api
 from project.common import ratelimit  # noqa: F401  (installs the limiter's request filter)
 from project.common import redis as redis_client
@@ -27,6 +27,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     observability.init_app(app)
     http_headers.init_app(app)
     register_extensions(app)
+    metrics.init_app(app)
     api = build_api(app)
     register_error_handlers(app)
     register_plugins(app, api)

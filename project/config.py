@@ -136,6 +136,8 @@ class BaseConfig:
         self.RATELIMIT_AUTH = env.get("RATELIMIT_AUTH", "10 per minute")
         self.PROXY_FIX_X_FOR = env_int("PROXY_FIX_X_FOR", 0)
         self.CORS_ORIGINS = env_origins("CORS_ORIGINS")
+        # /metrics is served only when set, and only to this bearer token.
+        self.METRICS_TOKEN = (env.get("METRICS_TOKEN") or "").strip() or None
         # argon2id cost (argon2-cffi's RFC 9106 low-memory profile by default).
         self.ARGON2_TIME_COST = env_int("ARGON2_TIME_COST", 3)
         self.ARGON2_MEMORY_COST = env_int("ARGON2_MEMORY_COST", 65536)

@@ -11,6 +11,7 @@ from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 
+from project.common.metrics import count_rate_limit_breach
 from project.common.models import Base
 
 # Objects stay readable after commit: responses are serialised from them.
@@ -18,4 +19,4 @@ db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 jwt = JWTManager()
 cache = Cache()
-limiter = Limiter(key_func=get_remote_address)
+limiter = Limiter(key_func=get_remote_address, on_breach=count_rate_limit_breach)

@@ -15,6 +15,7 @@ from project.auth.models import AuthSession, RefreshToken
 from project.auth.revocation import store
 from project.auth.tokens import TokenPair, mint_pair, read_claims, refresh_lifetime
 from project.common.exceptions import InvalidCredentials, InvalidInput
+from project.common.metrics import REFRESH_TOKEN_REUSE
 from project.common.models import utcnow
 from project.extensions import db
 from project.users.models import User
@@ -85,6 +86,7 @@ def rotate(*, user: User, claims: dict) -> TokenPair:
         # way nobody can tell the thief from the owner, so end the session.
         revoke_session(session, at=now)
         db.session.commit()
+        REFRESH_TOKEN_REUSE.inc()
         raise InvalidCredentials("This refresh token was already used; the session is revoked.")
     session.last_refreshed_at = now
     pair = issue_tokens(user, session)
