@@ -11,10 +11,13 @@ from __future__ import annotations
 import http
 from typing import Any
 
+import click
 from apispec import APISpec, BasePlugin
 from apispec.ext.marshmallow import resolver
-from flask import Flask
+from flask import Flask, current_app, json
+from flask.cli import AppGroup
 from flask_smorest import Api
+from flask_smorest.spec import openapi_cli as smorest_openapi_cli
 
 from project.errors import PROBLEM_JSON, ProblemSchema, handle_http_exception
 
@@ -73,8 +76,31 @@ class PostwellApi(Api):
         return handle_http_exception(error)
 
 
+# flask-smorest's `flask openapi` commands, with a `write` that says what it wrote.
+openapi_cli = AppGroup("openapi", help="OpenAPI commands.")
+for name in ("print", "list-config-prefixes"):
+    openapi_cli.add_command(smorest_openapi_cli.commands[name])
+
+
+@openapi_cli.command("write")
+@click.option("-f", "--format", "output_format", type=click.Choice(["json"]), default="json")
+@click.argument("output_file", type=click.Path(dir_okay=False, writable=True))
+def write_openapi(output_format: str, output_file: str) -> None:
+    """Write the OpenAPI document to a file."""
+    api = current_app.extensions["flask-smorest"]["apis"][""]["ext_obj"]
+    spec = api.spec.to_dict()
+    with open(output_file, "w", encoding="utf-8") as target:
+        target.write(json.dumps(spec, indent=2) + "\n")
+    operations = sum(len(methods) for methods in spec["paths"].values())
+    click.echo(
+        f"Wrote OpenAPI {spec['openapi']} for {spec['info']['title']} {spec['info']['version']}:"
+        f" {len(spec['paths'])} paths, {operations} operations, to {output_file}."
+    )
+
+
 def build_api(app: Flask) -> PostwellApi:
     """One `Api` per app: flask-smorest keeps the app and its spec on itself."""
     api = PostwellApi(spec_kwargs={"extra_plugins": [ErrorResponsesPlugin()]})
     api.init_app(app)
+    app.cli.add_command(openapi_cli)  # replaces flask-smorest's group of that name
     return api

@@ -10,6 +10,7 @@ import click
 from faker import Faker
 from sqlalchemy import func, insert, select, text
 
+from project.common.cli import progress
 from project.common.models import utcnow
 from project.common.security import hash_password
 from project.extensions import db
@@ -77,7 +78,7 @@ def seed_posts(count: int, *, fake: Faker, rng: random.Random, now: datetime) ->
             "updated_at": created,
         }
 
-    with click.progressbar(length=count, label="posts") as bar:
+    with progress(count, "posts") as bar:
         for start in range(0, count, BATCH):
             rows = [post_row() for _ in range(min(BATCH, count - start))]
             db.session.execute(insert(Post), rows)

@@ -6,6 +6,7 @@ import click
 import marshmallow as ma
 from flask.cli import AppGroup
 
+from project.common.cli import field_errors_message
 from project.common.exceptions import DomainError
 from project.users import services
 from project.users.schemas import UserCreateSchema
@@ -22,7 +23,7 @@ def create_admin(username: str, email: str, password: str) -> None:
     try:
         data = UserCreateSchema().load({"username": username, "email": email, "password": password})
     except ma.ValidationError as exc:
-        raise click.ClickException(f"invalid input: {exc.messages}") from exc
+        raise click.ClickException("invalid input:\n" + field_errors_message(exc.messages)) from exc
     try:
         user = services.create_user(data=data, is_admin=True)
     except DomainError as exc:

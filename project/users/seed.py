@@ -5,10 +5,10 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
-import click
 from faker import Faker
 from sqlalchemy import insert
 
+from project.common.cli import progress
 from project.extensions import db
 from project.users.models import User
 
@@ -50,7 +50,7 @@ def seed_users(
     count: int, *, fake: Faker, rng: random.Random, run_tag: str, password_hash: str, now: datetime
 ) -> None:
     """Insert `count` users in batches; `run_tag` keeps usernames unique across runs."""
-    with click.progressbar(length=count, label="users") as bar:
+    with progress(count, "users") as bar:
         for start in range(0, count, BATCH):
             numbers = range(start, min(start + BATCH, count))
             rows = user_rows(

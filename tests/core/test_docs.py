@@ -188,7 +188,19 @@ def test_cli_writes_the_spec(app, client, tmp_path):
     result = app.test_cli_runner().invoke(args=["openapi", "write", "--format=json", str(target)])
 
     assert result.exit_code == 0, result.output
-    assert json.loads(target.read_text()) == client.get(SPEC_PATH).json
+    spec = client.get(SPEC_PATH).json
+    assert json.loads(target.read_text()) == spec
+    operations = sum(len(methods) for methods in spec["paths"].values())
+    assert result.output == (
+        f"Wrote OpenAPI {spec['openapi']} for Postwell API v1: {len(spec['paths'])} paths,"
+        f" {operations} operations, to {target}.\n"
+    )
+
+
+def test_cli_still_prints_the_spec(app, client):
+    result = app.test_cli_runner().invoke(args=["openapi", "print"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == client.get(SPEC_PATH).json
 
 
 def test_docs_page_has_a_strict_content_security_policy(client):

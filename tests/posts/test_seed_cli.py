@@ -186,3 +186,14 @@ def test_seeded_usernames_stay_unique_and_valid_beyond_4096_users(seed, session)
     assert len(names) == 6000
     assert len({name.lower() for name in names}) == 6000
     assert all(USERNAME.fullmatch(name) for name in names)
+
+
+def test_progress_is_reported_in_lines_when_not_on_a_terminal(app, session):
+    """CliRunner's output is no terminal: no redrawn bars, one line per report."""
+    result = app.test_cli_runner().invoke(args=["seed", "--users", "3", "--posts", "7"])
+
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "users: 3/3 (100%)" in lines
+    assert "posts: 7/7 (100%)" in lines
+    assert "\r" not in result.output
