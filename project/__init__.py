@@ -11,12 +11,12 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from project import observability
 from project.api import PostwellApi, build_api
-from project.common import ratelimit  # noqa: F401  (installs the limiter's request filter)
+from project.common import ratelimit
 from project.common import redis as redis_client
 from project.common.auth import check_token_hooks
 from project.config import config_class
 from project.errors import register_error_handlers
-from project.extensions import cache, db, jwt, limiter, migrate
+from project.extensions import cache, db, jwt, migrate
 from project.plugins import register_plugins
 
 
@@ -54,7 +54,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, render_as_batch=True)
     jwt.init_app(app)
     cache.init_app(app)
-    limiter.init_app(app)
+    ratelimit.init_app(app)  # the limiter, and Retry-After on 429 only
     redis_client.init_app(app)
     # One session (one transaction) per request, however app contexts are
     # pushed: a CLI command or a test may serve many requests in one context.

@@ -131,6 +131,8 @@ class BaseConfig:
         self.RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS_ENABLED", True)
         self.RATELIMIT_DEFAULT = env.get("RATELIMIT_DEFAULT", "")
         self.RATELIMIT_AUTH = env.get("RATELIMIT_AUTH", "10 per minute")
+        # Password checks once logged in (changing your password), per user and address.
+        self.RATELIMIT_PASSWORD = env.get("RATELIMIT_PASSWORD", "5 per minute")
         self.PROXY_FIX_X_FOR = env_int("PROXY_FIX_X_FOR", 0)
         # argon2id cost (argon2-cffi's RFC 9106 low-memory profile by default).
         self.ARGON2_TIME_COST = env_int("ARGON2_TIME_COST", 3)
