@@ -11,7 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from project import observability
 from project.api import PostwellApi, build_api
-from project.common import ratelimit
+from project.common import blueprint, ratelimit
 from project.common import redis as redis_client
 from project.common.auth import check_token_hooks
 from project.config import config_class
@@ -23,6 +23,7 @@ from project.plugins import register_plugins
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build an app; `config` overrides the environment (tests use it)."""
     app = Flask(__name__, instance_relative_config=True)
+    blueprint.init_app(app)  # hostile JSON is a 400, a streamed body over the limit a 413
     load_config(app, config)
     observability.init_app(app)
     register_extensions(app)
