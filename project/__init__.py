@@ -11,7 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from project import observability
 from project.api import PostwellApi, build_api
-from project.common import blueprint, ratelimit
+from project.common import blueprint, hosts, ratelimit
 from project.common import redis as redis_client
 from project.common.auth import check_token_hooks
 from project.config import config_class
@@ -29,6 +29,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_extensions(app)
     api = build_api(app)
     register_error_handlers(app)
+    hosts.init_app(app)  # an untrusted Host (TRUSTED_HOSTS) is a 400 problem
     register_plugins(app, api)
     check_token_hooks(app)
     register_core_routes(app, api)

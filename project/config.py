@@ -134,6 +134,8 @@ class BaseConfig:
         # Password checks once logged in (changing your password), per user and address.
         self.RATELIMIT_PASSWORD = env.get("RATELIMIT_PASSWORD", "5 per minute")
         self.PROXY_FIX_X_FOR = env_int("PROXY_FIX_X_FOR", 0)
+        # Host names served (Flask checks them; see project.common.hosts); unset: any.
+        self.TRUSTED_HOSTS = env_list("TRUSTED_HOSTS", ()) or None
         # argon2id cost (argon2-cffi's RFC 9106 low-memory profile by default).
         self.ARGON2_TIME_COST = env_int("ARGON2_TIME_COST", 3)
         self.ARGON2_MEMORY_COST = env_int("ARGON2_MEMORY_COST", 65536)

@@ -54,6 +54,15 @@ def test_app_health_check_follows_port(compose):
     assert compose["services"]["app"]["environment"]["PORT"] == "${PORT:-8000}"
 
 
+def test_app_health_check_host_is_trusted_by_default(compose):
+    """The health check calls 127.0.0.1; TRUSTED_HOSTS must let it in."""
+    check = " ".join(compose["services"]["app"]["healthcheck"]["test"])
+    default = compose["services"]["app"]["environment"]["TRUSTED_HOSTS"]
+    assert "http://127.0.0.1:" in check
+    assert default.startswith("${TRUSTED_HOSTS:-") and default.endswith("}")
+    assert "127.0.0.1" in default[len("${TRUSTED_HOSTS:-") : -1].split(",")
+
+
 def test_dockerignore_drops_coverage_output():
     ignored = set((ROOT / ".dockerignore").read_text().split())
     assert {".coverage", "htmlcov", "coverage.xml"} <= ignored
