@@ -11,18 +11,19 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from project import http_headers, metrics, observability
 from project.api import PostwellApi, build_api
-from project.common import ratelimit  # noqa: F401  (installs the limiter's request filter)
+from project.common import blueprint, hosts, ratelimit
 from project.common import redis as redis_client
 from project.common.auth import check_token_hooks
 from project.config import config_class
 from project.errors import register_error_handlers
-from project.extensions import cache, db, jwt, limiter, migrate
+from project.extensions import cache, db, jwt, migrate
 from project.plugins import register_plugins
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build an app; `config` overrides the environment (tests use it)."""
     app = Flask(__name__, instance_relative_config=True)
+    blueprint.init_app(app)  # hostile JSON is a 400, a streamed body over the limit a 413
     load_config(app, config)
     observability.init_app(app)
     http_headers.init_app(app)
@@ -30,6 +31,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     metrics.init_app(app)
     api = build_api(app)
     register_error_handlers(app)
+    hosts.init_app(app)  # an untrusted Host (TRUSTED_HOSTS) is a 400 problem
     register_plugins(app, api)
     check_token_hooks(app)
     register_core_routes(app, api)
@@ -56,7 +58,7 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, render_as_batch=True)
     jwt.init_app(app)
     cache.init_app(app)
-    limiter.init_app(app)
+    ratelimit.init_app(app)  # the limiter, and Retry-After on 429 only
     redis_client.init_app(app)
     # One session (one transaction) per request, however app contexts are
     # pushed: a CLI command or a test may serve many requests in one context.

@@ -33,11 +33,21 @@ def env_int(name: str, default: int) -> int:
         raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off"})
+
+
 def env_bool(name: str, default: bool) -> bool:
+    """A yes/no setting; a value that is neither (`ture`) stops the app, never means "off"."""
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
         return default
-    return raw.strip().lower() in {"1", "true", "yes", "on"}
+    word = raw.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ConfigError(f"{name} must be one of 1/0, true/false, yes/no, on/off; got {raw!r}")
 
 
 def env_list(name: str, default: tuple[str, ...]) -> list[str]:
@@ -134,10 +144,14 @@ class BaseConfig:
         self.RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS_ENABLED", True)
         self.RATELIMIT_DEFAULT = env.get("RATELIMIT_DEFAULT", "")
         self.RATELIMIT_AUTH = env.get("RATELIMIT_AUTH", "10 per minute")
+        # Password checks once logged in (changing your password), per user and address.
+        self.RATELIMIT_PASSWORD = env.get("RATELIMIT_PASSWORD", "5 per minute")
         self.PROXY_FIX_X_FOR = env_int("PROXY_FIX_X_FOR", 0)
         self.CORS_ORIGINS = env_origins("CORS_ORIGINS")
         # /metrics is served only when set, and only to this bearer token.
         self.METRICS_TOKEN = (env.get("METRICS_TOKEN") or "").strip() or None
+        # Host names served (Flask checks them; see project.common.hosts); unset: any.
+        self.TRUSTED_HOSTS = env_list("TRUSTED_HOSTS", ()) or None
         # argon2id cost (argon2-cffi's RFC 9106 low-memory profile by default).
         self.ARGON2_TIME_COST = env_int("ARGON2_TIME_COST", 3)
         self.ARGON2_MEMORY_COST = env_int("ARGON2_MEMORY_COST", 65536)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 from flask import request
 from flask_jwt_extended import current_user, get_jwt
 
@@ -13,6 +15,27 @@ from project.common.ratelimit import limit_auth
 from project.http_headers import NO_STORE
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Authentication")
+
+
+def client_address(raw: str | None) -> str | None:
+    """The client's IP address in canonical form, or None if it is not one.
+
+    `remote_addr` comes from the socket, or from X-Forwarded-For behind
+    ProxyFix, which a client can fill with anything; sessions store at most
+    45 characters (the longest IPv6 text form), so only a parsed address
+    goes in. IPv6 zone ids are dropped and IPv4-mapped addresses unwrapped.
+    """
+    if not raw:
+        return None
+    try:
+        address = ipaddress.ip_address(raw.strip())
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        address = ipaddress.IPv6Address(address.packed)  # without its %zone
+    return str(address)
 
 
 @blp.route("/login", methods=["POST"])
@@ -27,7 +50,7 @@ def login(data):
         login=data["login"],
         password=data["password"],
         user_agent=request.user_agent.string or None,
-        client_address=request.remote_addr,
+        client_address=client_address(request.remote_addr),
     )
     return pair, 200, NO_STORE
 

@@ -11,25 +11,118 @@ Two additions to flask-smorest's:
   operation whose spec says its body is required would run without one. Here
   a body in any other media type is a 415, and a missing required body a 422,
   before webargs parses anything.
+* Hostile JSON is a 400. Python's parser raises RecursionError on deeply
+  nested arrays and ValueError on integers of more than 4,300 digits, neither
+  of them a JSONDecodeError, so webargs and Flask let both through as 500s.
+  `load_json` turns every failure into a JSONDecodeError; the arguments parser
+  and the app's JSON provider (`request.get_json`) both use it.
+* A body over MAX_CONTENT_LENGTH is a 413 however it is sent. Werkzeug cuts a
+  chunked body (no Content-Length) at the limit and hands over the truncated
+  bytes; `Request` reads one byte more, so a body that does not fit is
+  refused instead of parsed as broken JSON.
+
+`init_app` installs the provider and the request class on the app.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+import flask
 import flask_smorest
 import marshmallow as ma
 from flask import request
+from flask.json.provider import DefaultJSONProvider
 from flask_smorest import abort
+from webargs.core import missing
+from webargs.flaskparser import FlaskParser, is_json_request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from project.common.pagination import LINK_HEADER, next_link_header, page_schema
 
 JSON_BODY_REQUIRED = "A JSON request body is required."
+INVALID_JSON = "The request body is not valid JSON."
+TOO_DEEP = "The request body is not valid JSON: it is nested too deeply."
+TOO_LONG_NUMBER = "The request body is not valid JSON: a number has too many digits."
+
+
+class HostileJSON(json.JSONDecodeError):
+    """JSON that Python cannot parse safely; `detail` says why, for the client."""
+
+    def __init__(self, detail: str, doc: str) -> None:
+        super().__init__(detail, doc or "?", 0)
+        self.detail = detail
+
+
+def load_json(data: str | bytes, **kwargs: Any) -> Any:
+    """`json.loads`, with every failure a JSONDecodeError (a ValueError)."""
+    try:
+        return json.loads(data, **kwargs)
+    except json.JSONDecodeError:
+        raise
+    except RecursionError:
+        raise HostileJSON(TOO_DEEP, "") from None
+    except UnicodeDecodeError as exc:
+        raise json.JSONDecodeError(f"Bytes decoding error: {exc.reason}", "?", 0) from None
+    except ValueError:  # int(): "Exceeds the limit (4300 digits) for integer string conversion"
+        raise HostileJSON(TOO_LONG_NUMBER, "") from None
+
+
+class JSONProvider(DefaultJSONProvider):
+    """Flask's provider, parsing with `load_json` (so `get_json` fails as a 400)."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        return load_json(s, **kwargs)
+
+
+class Request(flask.Request):
+    """A request whose streamed (chunked) body over MAX_CONTENT_LENGTH is a 413."""
+
+    @property
+    def max_content_length(self) -> int | None:
+        limit = super().max_content_length
+        if limit is None or self.content_length is not None:
+            return limit  # Content-Length over the limit: Werkzeug's 413 already
+        # Werkzeug stops reading a stream at this length without complaint: allow
+        # one byte more, so that a body longer than the limit can be told apart.
+        return limit + 1
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self._max_content_length = value
+
+    def get_data(self, cache: bool = True, as_text: bool = False, parse_form_data: bool = False):
+        data = super().get_data(cache=cache, as_text=False, parse_form_data=parse_form_data)
+        limit = super().max_content_length
+        if limit is not None and self.content_length is None and len(data) > limit:
+            raise RequestEntityTooLarge()
+        return data.decode(errors="replace") if as_text else data
+
+
+class ArgumentsParser(FlaskParser):
+    """webargs' parser, reading JSON with `load_json` and saying what was wrong."""
+
+    def _raw_load_json(self, req: flask.Request) -> Any:
+        if not is_json_request(req):
+            return missing
+        return load_json(req.get_data(cache=True))
+
+    def _handle_invalid_json_error(self, error, req, *args: Any, **kwargs: Any):
+        detail = getattr(error, "detail", INVALID_JSON)
+        abort(400, message=detail, messages={"json": [detail]})
+
+
+def init_app(app: flask.Flask) -> None:
+    app.json = JSONProvider(app)
+    app.request_class = Request
 
 
 class Blueprint(flask_smorest.Blueprint):
+    ARGUMENTS_PARSER = ArgumentsParser()
+
     def page_response(self, item_schema: type[ma.Schema], **kwargs: Any) -> Callable:
         """`response(200, <Item>Page)` for a view returning a `Page`, with its Link header."""
         respond = self.response(200, page_schema(item_schema), headers=LINK_HEADER, **kwargs)

@@ -1,11 +1,31 @@
-"""Rate limits shared by plugins (flask-limiter, per client IP).
+"""Rate limits shared by plugins (flask-limiter).
 
 `limiter` is one global object; its request filter is installed here once,
 at import, and reads the current app's RATE_LIMITS_ENABLED, so apps built in
 one process (tests, CLI) keep their own setting.
+
+Limits, each read per app:
+
+* `limit_auth` (RATELIMIT_AUTH, per client address): login, refresh and
+  registration, the brute-force and sign-up spam targets.
+* `limit_auth_when(predicate)`: the same budget, per client address and per
+  user, for requests where `predicate()` holds (an email change can tell
+  whether an address is registered, as registration can).
+* `limit_password_checks(predicate)` (RATELIMIT_PASSWORD, per client address
+  and per user): requests that verify a password once logged in, where
+  `predicate()` says the request will check one.
+
+Limited routes answer with `X-RateLimit-Limit/Remaining/Reset`;
+`Retry-After` only on a 429 (flask-limiter also puts it on successes).
 """
 
-from flask import current_app
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Flask, Response, current_app
+from flask_jwt_extended import get_jwt_identity
+from flask_limiter.util import get_remote_address
 
 from project.extensions import limiter
 
@@ -15,10 +35,67 @@ def rate_limits_disabled() -> bool:
     return not current_app.config["RATE_LIMITS_ENABLED"]
 
 
+def init_app(app: Flask) -> None:
+    # Registered before the limiter's own after_request, so it runs after it.
+    app.after_request(retry_after_on_429_only)
+    limiter.init_app(app)
+
+
+def retry_after_on_429_only(response: Response) -> Response:
+    """RFC 9110 `Retry-After` tells a refused client when to come back; not a 200's business."""
+    if response.status_code not in (429, 503):
+        response.headers.pop("Retry-After", None)
+    return response
+
+
 def auth_rate_limit() -> str:
     """The limit for credential-handling routes, read per app (RATELIMIT_AUTH)."""
     return current_app.config["RATELIMIT_AUTH"]
 
 
+def password_rate_limit() -> str:
+    """The limit on password checks by a logged-in user, read per app (RATELIMIT_PASSWORD)."""
+    return current_app.config["RATELIMIT_PASSWORD"]
+
+
+def authenticated_user_key() -> str:
+    """The token's subject: under `auth_required`, so there is one."""
+    return f"user:{get_jwt_identity()}"
+
+
+def _per_address_and_user(
+    limit: Callable[[], str], scope: str, applies: Callable[[], bool]
+) -> Callable[[Callable], Callable]:
+    """Two budgets of `limit` for the requests where `applies()`: per address, per user.
+
+    `scope` keeps each budget's counters apart from the route's other limits
+    (flask-limiter keys counters by endpoint, client key and limit only).
+    Place under `auth_required`: the user key reads the verified token.
+    """
+
+    def exempt() -> bool:
+        return not applies()
+
+    by_address = limiter.limit(
+        limit, key_func=get_remote_address, scope=f"{scope}:address", exempt_when=exempt
+    )
+    by_user = limiter.limit(
+        limit, key_func=authenticated_user_key, scope=f"{scope}:user", exempt_when=exempt
+    )
+
+    def decorator(func: Callable) -> Callable:
+        return by_address(by_user(func))
+
+    return decorator
+
+
 # For login, refresh and registration: the brute-force and sign-up spam targets.
 limit_auth = limiter.limit(auth_rate_limit)
+
+
+def limit_auth_when(applies: Callable[[], bool]) -> Callable[[Callable], Callable]:
+    return _per_address_and_user(auth_rate_limit, "auth", applies)
+
+
+def limit_password_checks(applies: Callable[[], bool]) -> Callable[[Callable], Callable]:
+    return _per_address_and_user(password_rate_limit, "password", applies)

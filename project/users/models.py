@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Index, String, false, func, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Index, String, false, text
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from project.common.models import TimestampMixin
 from project.common.pagination import Keyset
 from project.extensions import db
+from project.users.identity import MAX_KEY_LENGTH, identity_key
 
 
 class User(TimestampMixin, db.Model):
@@ -16,6 +17,10 @@ class User(TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(20))
     email: Mapped[str] = mapped_column(String(254))
+    # `identity_key` of username and email, kept in step by `_set_key`: what
+    # uniqueness and every lookup compare (see project.users.identity).
+    username_key: Mapped[str] = mapped_column(String(20))
+    email_key: Mapped[str] = mapped_column(String(MAX_KEY_LENGTH))
     display_name: Mapped[str | None] = mapped_column(String(50))
     bio: Mapped[str | None] = mapped_column(String(500))
     password_hash: Mapped[str] = mapped_column(String(255))
@@ -26,13 +31,18 @@ class User(TimestampMixin, db.Model):
     post_count: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
     __table_args__ = (
-        Index("uq_users_username_lower", func.lower(username), unique=True),
-        Index("uq_users_email_lower", func.lower(email), unique=True),
+        Index("uq_users_username_key", "username_key", unique=True),
+        Index("uq_users_email_key", "email_key", unique=True),
         Index("ix_users_created_at_id", "created_at", "id"),
         # SQLite would otherwise hand a deleted user's id to the next one, and
         # /users/{id} links (and tokens' `sub`) would name someone else.
         {"sqlite_autoincrement": True},
     )
+
+    @validates("username", "email")
+    def _set_key(self, field: str, value: str) -> str:
+        setattr(self, f"{field}_key", identity_key(value))
+        return value
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.username!r}>"

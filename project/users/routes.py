@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from flask import url_for
+from typing import Any
+
+from flask import request, url_for
 from flask.views import MethodView
 from flask_jwt_extended import current_user
 
 from project.common.auth import auth_required, viewer
 from project.common.blueprint import Blueprint
 from project.common.fields import ID
-from project.common.ratelimit import limit_auth
+from project.common.ratelimit import limit_auth, limit_auth_when, limit_password_checks
 from project.common.viewer import view
 from project.users import services
 from project.users.schemas import (
@@ -52,6 +54,23 @@ class Me(MethodView):
         return view(current_user, current_user)
 
 
+def json_body() -> dict[str, Any]:
+    """The JSON object sent, before validation (for deciding which limits apply)."""
+    body = request.get_json(silent=True) if request.is_json else None
+    return body if isinstance(body, dict) else {}
+
+
+def checks_password() -> bool:
+    """The PATCH changes the viewer's own password: `services.check_password_change` runs."""
+    own = request.view_args is not None and request.view_args.get("user_id") == current_user.id
+    return own and json_body().get("password") is not None
+
+
+def changes_email() -> bool:
+    """The PATCH changes an email: its 409 says whether an address is registered."""
+    return "email" in json_body()
+
+
 @blp.route(f"/<{ID}:user_id>")
 class UserById(MethodView):
     @auth_required(blp, optional=True)
@@ -62,11 +81,14 @@ class UserById(MethodView):
         return view(services.get_user(user_id), viewer())
 
     @auth_required(blp)
+    @limit_password_checks(checks_password)
+    @limit_auth_when(changes_email)
     @blp.arguments(UserUpdateSchema)
     @blp.response(200, UserSchema)
     @blp.alt_response(403, response="FORBIDDEN")
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(409, response="CONFLICT")
+    @blp.alt_response(429, response="TOO_MANY_REQUESTS")
     def patch(self, data, user_id):
         """Update a profile (yourself, or anyone as an admin)"""
         user = services.update_user(user=services.get_user(user_id), actor=current_user, data=data)

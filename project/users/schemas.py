@@ -7,6 +7,7 @@ import marshmallow as ma
 from project.common.fields import SafeEmail, SafeText, StrictBoolean
 from project.common.pagination import PaginationQuerySchema
 from project.common.viewer import viewer_field
+from project.users.identity import MAX_KEY_LENGTH, identity_key
 from project.users.models import USERS_NEWEST_FIRST
 
 
@@ -24,6 +25,15 @@ USERNAME = FullMatch(
     error="3 to 20 letters, digits or underscores.",
 )
 PASSWORD = ma.validate.Length(min=8, max=128)
+
+
+def email_key_fits(value: str) -> None:
+    """Normalising can lengthen text (`ß` is `ss`); the stored key must fit its column."""
+    if len(identity_key(value)) > MAX_KEY_LENGTH:
+        raise ma.ValidationError(f"Longer than {MAX_KEY_LENGTH} characters once normalised.")
+
+
+EMAIL = [ma.validate.Length(max=254), email_key_fits]
 
 
 class UserSchema(ma.Schema):
@@ -59,14 +69,14 @@ class UserSummarySchema(ma.Schema):
 
 class UserCreateSchema(ma.Schema):
     username = SafeText(required=True, validate=USERNAME)
-    email = SafeEmail(required=True, validate=ma.validate.Length(max=254))
+    email = SafeEmail(required=True, validate=EMAIL)
     password = SafeText(required=True, load_only=True, validate=PASSWORD)
     display_name = SafeText(validate=ma.validate.Length(max=50), allow_none=True)
     bio = SafeText(validate=ma.validate.Length(max=500), allow_none=True)
 
 
 class UserUpdateSchema(ma.Schema):
-    email = SafeEmail(validate=ma.validate.Length(max=254))
+    email = SafeEmail(validate=EMAIL)
     display_name = SafeText(validate=ma.validate.Length(max=50), allow_none=True)
     bio = SafeText(validate=ma.validate.Length(max=500), allow_none=True)
     password = SafeText(load_only=True, validate=PASSWORD)

@@ -10,6 +10,7 @@ from sqlalchemy import insert
 
 from project.common.cli import progress
 from project.extensions import db
+from project.users.identity import identity_key
 from project.users.models import User
 
 BATCH = 5_000
@@ -33,7 +34,9 @@ def user_rows(
         rows.append(
             {
                 "username": name,
+                "username_key": identity_key(name),
                 "email": f"{name}@example.com",
+                "email_key": identity_key(f"{name}@example.com"),
                 "display_name": fake.name()[:50],
                 "bio": fake.sentence(nb_words=12)[:500],
                 "password_hash": password_hash,

@@ -9,13 +9,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from blinker import Namespace
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from project.common.exceptions import Conflict, Forbidden, NotFound
 from project.common.pagination import Page, PageRequest, paginate
 from project.common.security import hash_password, needs_rehash, verify_password
 from project.extensions import db
+from project.users.identity import identity_key
 from project.users.models import User
 
 signals = Namespace()
@@ -54,13 +55,13 @@ def get_user(user_id: int) -> User:
 
 
 def find_by_username(username: str) -> User | None:
-    return db.session.scalar(select(User).where(func.lower(User.username) == username.lower()))
+    return db.session.scalar(select(User).where(User.username_key == identity_key(username)))
 
 
 def find_by_login(login: str) -> User | None:
-    """A user by username or email, case-insensitively."""
-    column = User.email if "@" in login else User.username
-    return db.session.scalar(select(User).where(func.lower(column) == login.lower()))
+    """A user by username or email, compared by `identity_key` (case-insensitively)."""
+    column = User.email_key if "@" in login else User.username_key
+    return db.session.scalar(select(User).where(column == identity_key(login)))
 
 
 def authenticate(login: str, password: str) -> User | None:
@@ -81,13 +82,13 @@ def escape_like(value: str) -> str:
 def list_users(*, q: str | None, page: PageRequest) -> Page[User]:
     stmt = select(User)
     if q:
-        pattern = escape_like(q.lower()) + "%"
-        stmt = stmt.where(func.lower(User.username).like(pattern, escape="\\"))
+        pattern = escape_like(identity_key(q)) + "%"
+        stmt = stmt.where(User.username_key.like(pattern, escape="\\"))
     return paginate(db.session, stmt, page)
 
 
 def _taken(column, value: str, exclude_id: int | None) -> bool:
-    stmt = select(User.id).where(func.lower(column) == value.lower())
+    stmt = select(User.id).where(column == identity_key(value))
     if exclude_id is not None:
         stmt = stmt.where(User.id != exclude_id)
     return db.session.scalar(stmt.limit(1)) is not None
@@ -95,9 +96,9 @@ def _taken(column, value: str, exclude_id: int | None) -> bool:
 
 def taken_field(*, username: str | None, email: str | None, exclude_id: int | None) -> str | None:
     """Which unique field (`username`, `email`) another user has; the indexes are the real guard."""
-    if username is not None and _taken(User.username, username, exclude_id):
+    if username is not None and _taken(User.username_key, username, exclude_id):
         return "username"
-    if email is not None and _taken(User.email, email, exclude_id):
+    if email is not None and _taken(User.email_key, email, exclude_id):
         return "email"
     return None
 

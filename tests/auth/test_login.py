@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 
 from project.auth.models import AuthSession, RefreshToken
-from tests.auth.helpers import claims
+from project.extensions import db
+from tests.auth.helpers import claims, forget_users
 from tests.kit import (
     LOGIN,
     ME,
@@ -180,3 +183,50 @@ def test_login_keeps_a_current_hash(client, session, alice):
     post_login(client, "alice")
 
     assert stored_user(session, alice.id)["password_hash"] == before
+
+
+@pytest.mark.parametrize(
+    ("remote_addr", "stored"),
+    [
+        ("203.0.113.7", "203.0.113.7"),
+        (" 203.0.113.7 ", "203.0.113.7"),
+        ("2001:DB8:0:0:0:0:0:1", "2001:db8::1"),
+        ("::ffff:198.51.100.4", "198.51.100.4"),
+        ("fe80::1%" + "e" * 60, "fe80::1"),
+        ("1.2.3.4, " * 30 + "5.6.7.8", None),  # a whole X-Forwarded-For list
+        ("x" * 200, None),
+        ("not-an-address", None),
+        ("", None),
+    ],
+)
+def test_login_stores_only_a_parsed_client_address(client, session, alice, remote_addr, stored):
+    """The address comes from the socket or X-Forwarded-For (ProxyFix): never trusted as text."""
+    response = post_login(client, "alice", environ_base={"REMOTE_ADDR": remote_addr})
+
+    assert response.status_code == 200, response.json
+    sessions = rows(
+        session, sa.select(AuthSession.__table__).where(AuthSession.user_id == alice.id)
+    )
+    assert [s["ip_address"] for s in sessions] == [stored]
+
+
+@pytest.mark.committing  # its own app (ProxyFix on); commits and deletes its user
+def test_long_x_forwarded_for_behind_proxy_fix_is_not_a_500(build_app):
+    proxied = build_app(PROXY_FIX_X_FOR=1)
+    client = proxied.test_client()
+    username = "xff_" + uuid.uuid4().hex[:12]
+    body = {"username": username, "email": f"{username}@example.com", "password": PASSWORD}
+    assert client.post("/api/v1/users", json=body).status_code == 201
+    try:
+        for forwarded, stored in [("x" * 300, None), ("2001:db8::" + "0" * 100, None)]:
+            response = post_login(client, username, headers={"X-Forwarded-For": forwarded})
+            assert response.status_code == 200, response.json
+            sid = claims(proxied, response.json["refresh_token"])["sid"]
+            with proxied.app_context():
+                assert db.session.get(AuthSession, sid).ip_address == stored
+        response = post_login(client, username, headers={"X-Forwarded-For": "198.51.100.9"})
+        sid = claims(proxied, response.json["refresh_token"])["sid"]
+        with proxied.app_context():
+            assert db.session.get(AuthSession, sid).ip_address == "198.51.100.9"
+    finally:
+        forget_users(proxied, username)

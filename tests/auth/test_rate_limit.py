@@ -56,6 +56,23 @@ def test_fourth_login_in_a_minute_is_429(limited):
     assert_too_many(attempt_login(limited, ip))
 
 
+def test_retry_after_only_on_the_429(limited):
+    """X-RateLimit-* on every limited answer; Retry-After only when refused."""
+    ip = random_ip()
+
+    for remaining in ("2", "1", "0"):
+        response = attempt_login(limited, ip)
+        assert response.status_code == 401
+        assert response.headers["X-RateLimit-Limit"] == "3"
+        assert response.headers["X-RateLimit-Remaining"] == remaining
+        assert "X-RateLimit-Reset" in response.headers
+        assert "Retry-After" not in response.headers
+
+    refused = attempt_login(limited, ip)
+    assert refused.status_code == 429
+    assert 0 < int(refused.headers["Retry-After"]) <= 60
+
+
 def test_limits_are_per_client_address(limited):
     busy, other = random_ip(), random_ip()
     for _ in range(4):

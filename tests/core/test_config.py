@@ -242,12 +242,35 @@ def test_integer_setting_from_environment(clean_env):
         ("no", False),
         ("YES", True),
         ("on", True),
+        ("1", True),
+        (" True ", True),
+        ("Off", False),
+        ("NO", False),
     ],
 )
 def test_env_bool(clean_env, raw, expected):
     if raw is not None:
         clean_env.setenv("POSTWELL_TEST_BOOL", raw)
     assert env_bool("POSTWELL_TEST_BOOL", True) is expected
+
+
+@pytest.mark.parametrize("raw", ["ture", "2", "enabled", "y", "nope"])
+def test_env_bool_rejects_unknown_words(clean_env, raw):
+    clean_env.setenv("POSTWELL_TEST_BOOL", raw)
+    with pytest.raises(ConfigError) as excinfo:
+        env_bool("POSTWELL_TEST_BOOL", False)
+    message = str(excinfo.value)
+    assert message == (
+        f"POSTWELL_TEST_BOOL must be one of 1/0, true/false, yes/no, on/off; got {raw!r}"
+    )
+    assert "\n" not in message
+
+
+def test_misspelt_boolean_setting_stops_create_app(clean_env):
+    """`RATE_LIMITS_ENABLED=ture` must not quietly turn the limits off."""
+    clean_env.setenv("RATE_LIMITS_ENABLED", "ture")
+    with pytest.raises(ConfigError, match="RATE_LIMITS_ENABLED must be one of"):
+        create_app({"APP_ENV": "development"})
 
 
 def test_env_list(clean_env):

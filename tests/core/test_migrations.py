@@ -143,7 +143,7 @@ def head() -> str:
 
 
 def test_migrations_have_a_single_head():
-    assert head() == "0001_initial"
+    assert head() == "0002_identity_keys"
 
 
 def test_upgrade_on_a_fresh_database_matches_the_models(fresh_app):
@@ -194,3 +194,108 @@ def test_migrated_schema_serves_the_api(fresh_app):
     )
     assert duplicate.status_code == 409, duplicate.json
     assert client.get("/health/ready").status_code == 200
+
+
+# --- 0002: identity keys -------------------------------------------------------
+
+OLD_USERS = [
+    # (username, email): keys differ from lower() outside ASCII.
+    ("Alice", "İx@Example.com"),
+    ("bob", "STRASSE@example.com"),
+    ("carol", "ｃａｒｏｌ@example.com"),
+]
+
+
+def insert_old_rows(engine: sa.Engine) -> dict[str, int]:
+    """Users, one post each and a session each, written as revision 0001 stores them."""
+    ids = {}
+    with engine.begin() as connection:
+        for username, email in OLD_USERS:
+            ids[username] = connection.execute(
+                sa.text(
+                    "INSERT INTO users (username, email, password_hash, created_at, updated_at)"
+                    " VALUES (:u, :e, 'x', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP) RETURNING id"
+                ),
+                {"u": username, "e": email},
+            ).scalar_one()
+            connection.execute(
+                sa.text(
+                    "INSERT INTO posts (author_id, title, body, status, created_at, updated_at)"
+                    " VALUES (:a, 't', 'b', 'published', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                ),
+                {"a": ids[username]},
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO auth_sessions (id, user_id, created_at, expires_at)"
+                    " VALUES (:id, :u, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                ),
+                {"id": str(uuid.uuid4()), "u": ids[username]},
+            )
+    return ids
+
+
+def counts(engine: sa.Engine) -> dict[str, int]:
+    with engine.connect() as connection:
+        return {
+            table: connection.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one()
+            for table in ("users", "posts", "auth_sessions")
+        }
+
+
+def test_0002_backfills_keys_and_keeps_every_row(fresh_app):
+    with fresh_app.app_context():
+        engine = db.engine
+        flask_migrate.upgrade(directory=str(MIGRATIONS), revision="0001_initial")
+        ids = insert_old_rows(engine)
+
+        flask_migrate.upgrade(directory=str(MIGRATIONS))
+
+        assert counts(engine) == {"users": 3, "posts": 3, "auth_sessions": 3}
+        with engine.connect() as connection:
+            keys = connection.execute(
+                sa.text("SELECT id, username_key, email_key FROM users ORDER BY id")
+            ).all()
+        assert [tuple(row) for row in keys] == [
+            (ids["Alice"], "alice", "i\u0307x@example.com"),
+            (ids["bob"], "bob", "strasse@example.com"),
+            (ids["carol"], "carol", "carol@example.com"),
+        ]
+        assert drift(engine) == []
+        assert index_names(engine) == model_index_names()
+        with engine.begin() as connection:  # the newest user goes: its id must not return
+            connection.execute(sa.text("DELETE FROM users WHERE id = :id"), {"id": ids["carol"]})
+
+    client = fresh_app.test_client()
+    # The backfilled keys serve logins and keep the indexes unique.
+    taken = client.post(
+        "/api/v1/users",
+        json={"username": "ALICE", "email": "new@example.com", "password": PASSWORD},
+    )
+    assert taken.status_code == 409, taken.json
+    free = client.post(
+        "/api/v1/users",
+        json={"username": "dave", "email": "ix@example.com", "password": PASSWORD},
+    )
+    assert free.status_code == 201, free.json
+    # Ids are never reused after the SQLite rebuild either (AUTOINCREMENT kept).
+    assert free.json["id"] == ids["carol"] + 1
+
+
+def test_0002_downgrades_to_lower_indexes_keeping_every_row(fresh_app):
+    with fresh_app.app_context():
+        engine = db.engine
+        flask_migrate.upgrade(directory=str(MIGRATIONS), revision="0001_initial")
+        insert_old_rows(engine)
+        flask_migrate.upgrade(directory=str(MIGRATIONS))
+
+        flask_migrate.downgrade(directory=str(MIGRATIONS), revision="0001_initial")
+
+        assert current_revision(engine) == "0001_initial"
+        assert counts(engine) == {"users": 3, "posts": 3, "auth_sessions": 3}
+        columns = {column["name"] for column in sa.inspect(engine).get_columns("users")}
+        assert not {"username_key", "email_key"} & columns
+        assert {"uq_users_username_lower", "uq_users_email_lower"} <= index_names(engine)
+
+        flask_migrate.upgrade(directory=str(MIGRATIONS))
+        assert drift(engine) == []
