@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Index, String, false, func, text
+from sqlalchemy import CheckConstraint, Index, String, false, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from project.common.models import TimestampMixin
@@ -26,6 +26,7 @@ class User(TimestampMixin, db.Model):
     post_count: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
     __table_args__ = (
+        CheckConstraint("post_count >= 0", name="post_count_nonnegative"),
         Index("uq_users_username_lower", func.lower(username), unique=True),
         Index("uq_users_email_lower", func.lower(email), unique=True),
         Index("ix_users_created_at_id", "created_at", "id"),
