@@ -37,7 +37,12 @@ ACTUAL_COMMENT_COUNT = (
 def adjust_comment_count(post_id: int, delta: int) -> None:
     if delta:
         db.session.execute(
-            update(Post).where(Post.id == post_id).values(comment_count=Post.comment_count + delta)
+            update(Post)
+            .where(Post.id == post_id)
+            .values(
+                comment_count=Post.comment_count + delta,
+                updated_at=Post.updated_at,  # not an edit
+            )
         )
 
 
@@ -114,6 +119,8 @@ def fix_counts_for_deleted_user(user: User) -> None:
             Post.author_id != user.id,
             Post.id.in_(select(Comment.post_id).where(Comment.author_id == user.id)),
         )
-        .values(comment_count=Post.comment_count - theirs.scalar_subquery())
+        .values(
+            updated_at=Post.updated_at, comment_count=Post.comment_count - theirs.scalar_subquery()
+        )
         .execution_options(synchronize_session=False)
     )

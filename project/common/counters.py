@@ -42,11 +42,11 @@ class Counter:
     @property
     def fix_sql(self) -> Update:
         """Set every drifted row to its actual count."""
-        return (
-            update(self.column.class_)
-            .where(self.column != self.actual)
-            .values({self.column.key: self.actual})
-        )
+        model = self.column.class_
+        values = {self.column.key: self.actual}
+        if hasattr(model, "updated_at"):  # a recount is not an edit
+            values["updated_at"] = model.updated_at
+        return update(model).where(self.column != self.actual).values(values)
 
 
 def register(app: Flask, name: str, column: InstrumentedAttribute, actual: ColumnElement) -> None:

@@ -14,5 +14,7 @@ _INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 def insert_ignore(model: type, values: dict[str, Any]) -> int:
     """INSERT ... ON CONFLICT DO NOTHING on PostgreSQL and SQLite; returns how many rows were inserted."""  # noqa: E501
     insert = _INSERTS[db.session.get_bind().dialect.name]
-    result = db.session.execute(insert(model).values(**values).on_conflict_do_nothing())
-    return result.rowcount
+    # RETURNING, not rowcount: psycopg reports -1 for this statement.
+    key = model.__table__.primary_key.columns
+    stmt = insert(model).values(**values).on_conflict_do_nothing().returning(*key)
+    return len(db.session.execute(stmt).all())

@@ -39,7 +39,12 @@ ACTUAL_LIKE_COUNT = select(func.count()).where(Like.post_id == Post.id).scalar_s
 def adjust_like_count(post_id: int, delta: int) -> None:
     if delta:
         db.session.execute(
-            update(Post).where(Post.id == post_id).values(like_count=Post.like_count + delta)
+            update(Post)
+            .where(Post.id == post_id)
+            .values(
+                like_count=Post.like_count + delta,
+                updated_at=Post.updated_at,  # not an edit
+            )
         )
 
 
@@ -105,6 +110,6 @@ def fix_counts_for_deleted_user(user: User) -> None:
     db.session.execute(
         update(Post)
         .where(Post.author_id != user.id, Post.id.in_(liked))
-        .values(like_count=Post.like_count - 1)
+        .values(updated_at=Post.updated_at, like_count=Post.like_count - 1)
         .execution_options(synchronize_session=False)
     )

@@ -194,3 +194,42 @@ def test_migrated_schema_serves_the_api(fresh_app):
     )
     assert duplicate.status_code == 409, duplicate.json
     assert client.get("/health/ready").status_code == 200
+
+
+def test_upgrade_keeps_existing_posts_and_guards_the_counters(fresh_app):
+    """From 0001 with data: rows survive, counters start at 0, and cannot go negative."""
+    with fresh_app.app_context():
+        flask_migrate.upgrade(directory=str(MIGRATIONS), revision="0001_initial")
+        engine = db.engine
+        with engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO users (username, email, password_hash, is_admin, post_count,"
+                    " created_at, updated_at) VALUES ('old', 'old@example.com', 'x', false, 1,"
+                    " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                )
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO posts (author_id, title, body, status, created_at, updated_at)"
+                    " SELECT id, 'old', 'old', 'published', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP"
+                    " FROM users"
+                )
+            )
+
+        flask_migrate.upgrade(directory=str(MIGRATIONS))
+
+        with engine.connect() as connection:
+            counts = connection.execute(sa.text("SELECT comment_count, like_count FROM posts"))
+            assert counts.all() == [(0, 0)]
+        columns = ["comment_count", "like_count"]
+        if engine.dialect.name == "postgresql":
+            # SQLite keeps its users table as 0001 made it (see the migration).
+            columns.append("users.post_count")
+        for column in columns:
+            table, _, name = column.rpartition(".")
+            with (
+                pytest.raises(sa.exc.IntegrityError, match="nonnegative"),
+                engine.begin() as connection,
+            ):
+                connection.execute(sa.text(f"UPDATE {table or 'posts'} SET {name} = -1"))
