@@ -16,7 +16,13 @@ from typing import Any
 
 ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
 DEV_SECRET = "postwell-development-secret-key-not-for-production-use"
-DEFAULT_PLUGINS = ("project.users", "project.auth", "project.posts")
+DEFAULT_PLUGINS = (
+    "project.users",
+    "project.auth",
+    "project.posts",
+    "project.comments",
+    "project.likes",
+)
 
 
 class ConfigError(RuntimeError):

@@ -6,6 +6,7 @@ import marshmallow as ma
 
 from project.common.fields import SafeText
 from project.common.pagination import PaginationQuerySchema
+from project.common.viewer import viewer_field
 from project.posts.models import POSTS_NEWEST_FIRST, STATUSES, PostStatus
 from project.users.schemas import UserSummarySchema
 
@@ -15,11 +16,23 @@ STATUS = ma.validate.OneOf(STATUSES)
 
 
 class PostSchema(ma.Schema):
+    """A post; `liked` only for an authenticated viewer.
+
+    `comment_count` and `like_count` are kept by the comments and likes
+    plugins; `liked` is their viewer field (`project.likes` provides it).
+    """
+
     id = ma.fields.Integer(dump_only=True)
     title = ma.fields.String(dump_only=True)
     body = ma.fields.String(dump_only=True)
     status = ma.fields.String(dump_only=True, metadata={"enum": list(STATUSES)})
     author = ma.fields.Nested(UserSummarySchema, dump_only=True)
+    comment_count = ma.fields.Integer(dump_only=True)
+    like_count = ma.fields.Integer(dump_only=True)
+    liked = viewer_field(
+        ma.fields.Boolean,
+        metadata={"description": "Whether you like this post (authenticated callers only)."},
+    )
     created_at = ma.fields.AwareDateTime(dump_only=True)
     updated_at = ma.fields.AwareDateTime(dump_only=True)
 

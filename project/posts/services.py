@@ -1,13 +1,19 @@
 """Post rules: visibility, ownership, and the author's published-post count.
 
 Raises domain errors; the viewer and the actor are passed in by the route.
+
+Writes to a post are serialised: `update_post` and `delete_post` re-read the
+post under a row lock (`SELECT ... FOR UPDATE`; SQLite serialises writers
+anyway) before deciding, so of two concurrent writers the second sees what
+the first did (a deleted post is a 404, as for a sequential client) and the
+`users.post_count` delta is computed from the row as it really was.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
 from project.common.exceptions import AuthenticationRequired, Forbidden, NotFound
@@ -20,6 +26,14 @@ from project.users.services import find_by_username, get_user
 
 PUBLISHED = PostStatus.PUBLISHED.value
 DRAFT = PostStatus.DRAFT.value
+
+
+# What `users.post_count` counts, correlated to users (for `flask counters check`).
+ACTUAL_POST_COUNT = (
+    select(func.count(Post.id))
+    .where(Post.author_id == User.id, Post.status == PUBLISHED)
+    .scalar_subquery()
+)
 
 
 def adjust_post_count(author_id: int, delta: int) -> None:
@@ -38,11 +52,17 @@ def published_delta(before: str | None, after: str | None) -> int:
     return int(after == PUBLISHED) - int(before == PUBLISHED)
 
 
-def visible_post(post_id: int, viewer: User | None) -> Post:
-    """The post, or NotFound when it does not exist or is someone else's draft."""
-    post = db.session.scalar(
-        select(Post).options(joinedload(Post.author)).where(Post.id == post_id)
-    )
+def visible_post(post_id: int, viewer: User | None, *, for_update: bool = False) -> Post:
+    """The post, or NotFound when it does not exist or is someone else's draft.
+
+    `for_update` locks the posts row until the transaction ends and reloads
+    it as it is once the lock is granted (gone, if a concurrent writer
+    deleted it): for services that change the post or the rows it owns.
+    """
+    stmt = select(Post).options(joinedload(Post.author)).where(Post.id == post_id)
+    if for_update:
+        stmt = stmt.with_for_update(of=Post).execution_options(populate_existing=True)
+    post = db.session.scalar(stmt)
     if post is None or (post.status == DRAFT and (viewer is None or viewer.id != post.author_id)):
         raise NotFound(f"No post with id {post_id}.")
     return post
@@ -89,6 +109,7 @@ def ensure_can_edit(*, post: Post, actor: User) -> None:
 
 
 def update_post(*, post: Post, actor: User, data: dict[str, Any]) -> Post:
+    post = visible_post(post.id, actor, for_update=True)
     ensure_can_edit(post=post, actor=actor)
     before = post.status
     for field, value in data.items():
@@ -99,6 +120,7 @@ def update_post(*, post: Post, actor: User, data: dict[str, Any]) -> Post:
 
 
 def delete_post(*, post: Post, actor: User) -> None:
+    post = visible_post(post.id, actor, for_update=True)
     ensure_can_edit(post=post, actor=actor)
     adjust_post_count(post.author_id, published_delta(post.status, None))
     db.session.delete(post)

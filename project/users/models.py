@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Index, String, false, text
+from sqlalchemy import CheckConstraint, Index, String, false, text
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from project.common.models import TimestampMixin
@@ -31,6 +31,7 @@ class User(TimestampMixin, db.Model):
     post_count: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
     __table_args__ = (
+        CheckConstraint("post_count >= 0", name="post_count_nonnegative"),
         Index("uq_users_username_key", "username_key", unique=True),
         Index("uq_users_email_key", "email_key", unique=True),
         Index("ix_users_created_at_id", "created_at", "id"),

@@ -19,7 +19,7 @@ from project.extensions import db
 from tests.kit import PASSWORD
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
-TABLES = {"users", "posts", "auth_sessions", "refresh_tokens"}
+TABLES = {"users", "posts", "auth_sessions", "refresh_tokens", "comments", "likes"}
 
 pytestmark = [
     pytest.mark.committing,
@@ -143,7 +143,7 @@ def head() -> str:
 
 
 def test_migrations_have_a_single_head():
-    assert head() == "0002_identity_keys"
+    assert head() == "0003_comments_likes"
 
 
 def test_upgrade_on_a_fresh_database_matches_the_models(fresh_app):
@@ -299,3 +299,42 @@ def test_0002_downgrades_to_lower_indexes_keeping_every_row(fresh_app):
 
         flask_migrate.upgrade(directory=str(MIGRATIONS))
         assert drift(engine) == []
+
+
+def test_upgrade_keeps_existing_posts_and_guards_the_counters(fresh_app):
+    """From 0001 with data: rows survive, counters start at 0, and cannot go negative."""
+    with fresh_app.app_context():
+        flask_migrate.upgrade(directory=str(MIGRATIONS), revision="0001_initial")
+        engine = db.engine
+        with engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO users (username, email, password_hash, is_admin, post_count,"
+                    " created_at, updated_at) VALUES ('old', 'old@example.com', 'x', false, 1,"
+                    " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                )
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO posts (author_id, title, body, status, created_at, updated_at)"
+                    " SELECT id, 'old', 'old', 'published', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP"
+                    " FROM users"
+                )
+            )
+
+        flask_migrate.upgrade(directory=str(MIGRATIONS))
+
+        with engine.connect() as connection:
+            stored = connection.execute(sa.text("SELECT comment_count, like_count FROM posts"))
+            assert stored.all() == [(0, 0)]
+        columns = ["comment_count", "like_count"]
+        if engine.dialect.name == "postgresql":
+            # SQLite keeps its users table as 0001 made it (see the migration).
+            columns.append("users.post_count")
+        for column in columns:
+            table, _, name = column.rpartition(".")
+            with (
+                pytest.raises(sa.exc.IntegrityError, match="nonnegative"),
+                engine.begin() as connection,
+            ):
+                connection.execute(sa.text(f"UPDATE {table or 'posts'} SET {name} = -1"))

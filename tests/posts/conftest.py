@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from project.posts.models import Post
+from project.users.models import User
 from tests.posts.helpers import BASE_TIME
 
 
 @pytest.fixture
 def make_posts(session, user_factory) -> Callable[..., list[Post]]:
     """Insert `count` posts with explicit timestamps, in one commit.
+
+    The authors' `post_count` is kept as the API keeps it (published posts).
 
     Post `i` is written by `authors[i % len(authors)]` at `start + i * step`
     (so later posts are newer); `step=timedelta(0)` gives them all one
@@ -42,6 +47,13 @@ def make_posts(session, user_factory) -> Callable[..., list[Post]]:
             for number in range(count)
         ]
         session.add_all(posts)
+        if status == "published":
+            for author_id, written in Counter(post.author_id for post in posts).items():
+                session.execute(
+                    sa.update(User)
+                    .where(User.id == author_id)
+                    .values(post_count=User.post_count + written)
+                )
         session.commit()
         return posts
 

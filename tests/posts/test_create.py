@@ -12,7 +12,18 @@ from tests.kit import assert_field_errors, assert_problem, count, stored_post, s
 from tests.posts.helpers import parse_time
 
 URL = "/api/v1/posts"
-POST_KEYS = {"id", "title", "body", "status", "author", "created_at", "updated_at"}
+POST_KEYS = {
+    "id",
+    "title",
+    "body",
+    "status",
+    "author",
+    "comment_count",
+    "like_count",
+    "liked",
+    "created_at",
+    "updated_at",
+}
 
 
 def test_create_answers_201_with_location_body_and_stores_the_post(client, session, alice, auth):
@@ -29,6 +40,7 @@ def test_create_answers_201_with_location_body_and_stores_the_post(client, sessi
     assert post["body"] == "World"
     assert post["status"] == "published"
     assert post["author"] == {"id": alice.id, "username": "alice"}
+    assert (post["comment_count"], post["like_count"], post["liked"]) == (0, 0, False)
     created_at = parse_time(post["created_at"])
     updated_at = parse_time(post["updated_at"])
     assert before <= created_at <= updated_at <= after
@@ -42,8 +54,8 @@ def test_create_answers_201_with_location_body_and_stores_the_post(client, sessi
     )
     assert stored.created_at == created_at
 
-    # The Location answers with the same representation.
-    shown = client.get(response.headers["Location"])
+    # The Location answers with the same representation (to the same viewer).
+    shown = client.get(response.headers["Location"], headers=auth(alice))
     assert shown.status_code == 200
     assert shown.json == post
 

@@ -50,7 +50,7 @@ def test_author_edits_a_post(client, session, alice, auth, old_post):
     assert (stored.title, stored.body) == ("Edited", "New body")
     assert stored.created_at == BASE_TIME
     assert stored.updated_at == parse_time(post["updated_at"])
-    assert client.get(f"{URL}/{old_post.id}").json == post
+    assert client.get(f"{URL}/{old_post.id}", headers=auth(alice)).json == post
 
 
 def test_patch_changes_only_the_fields_given(client, session, alice, auth, old_post):

@@ -1,0 +1,84 @@
+"""Stored counters, and `flask counters check [--fix]` to audit them.
+
+A counter is a column kept in step with the rows it counts by the plugin
+that writes those rows (`users.post_count` by posts, `posts.comment_count`
+by comments, `posts.like_count` by likes...). Each plugin registers its
+counters here in `init_app` with the correlated subquery that recomputes
+them; the command then checks every registered counter with one aggregate
+SELECT each and, with `--fix`, repairs it with one UPDATE each.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from sqlalchemy import Select, Update, func, select, update
+from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql.elements import ColumnElement
+
+from project.extensions import db
+
+REGISTRY_KEY = "postwell_counters"
+
+counters_cli = AppGroup("counters", help="Audit the stored counters.")
+
+
+@dataclass(frozen=True)
+class Counter:
+    """`column` stores what `actual` (a subquery correlated to its table) computes."""
+
+    column: InstrumentedAttribute
+    actual: ColumnElement
+
+    @property
+    def check_sql(self) -> Select:
+        """One row: how many rows drifted, and by how much in all."""
+        drift = self.column - self.actual
+        return select(func.count(), func.coalesce(func.sum(func.abs(drift)), 0)).where(drift != 0)
+
+    @property
+    def fix_sql(self) -> Update:
+        """Set every drifted row to its actual count."""
+        model = self.column.class_
+        values = {self.column.key: self.actual}
+        if hasattr(model, "updated_at"):  # a recount is not an edit
+            values["updated_at"] = model.updated_at
+        return update(model).where(self.column != self.actual).values(values)
+
+
+def register(app: Flask, name: str, column: InstrumentedAttribute, actual: ColumnElement) -> None:
+    """Declare the counter `name` (e.g. "posts.like_count") for `flask counters check`."""
+    app.extensions.setdefault(REGISTRY_KEY, {})[name] = Counter(column, actual)
+    if counters_cli.name not in app.cli.commands:
+        app.cli.add_command(counters_cli)
+
+
+def registered(app: Flask) -> dict[str, Counter]:
+    return app.extensions.get(REGISTRY_KEY, {})
+
+
+@counters_cli.command("check")
+@click.option("--fix", is_flag=True, help="Set every drifted counter to its actual count.")
+def check(fix: bool) -> None:
+    """Recompute every counter and report drift (exit status 1 if any, unless fixed).
+
+    The recount reads a snapshot: run --fix when writes are quiet, or run it
+    twice, since a write committed meanwhile is counted by the next run.
+    """
+    drifted = False
+    for name, counter in sorted(registered(current_app).items()):
+        rows, total = db.session.execute(counter.check_sql).one()
+        if not rows:
+            click.echo(f"{name}: ok")
+            continue
+        drifted = True
+        click.echo(f"{name}: {rows} row(s) drifted, off by {total} in all")
+        if fix:
+            fixed = db.session.execute(counter.fix_sql).rowcount
+            click.echo(f"{name}: fixed {fixed} row(s)")
+    db.session.commit()
+    if drifted and not fix:
+        raise SystemExit(1)
