@@ -10,4 +10,5 @@ pytest_plugins = [
     "tests.fixtures.database",
     "tests.fixtures.users",
     "tests.fixtures.sql",
+    "tests.fixtures.tcp_proxy",
 ]
