@@ -18,7 +18,7 @@ from typing import Any
 import marshmallow as ma
 import psycopg
 import sqlalchemy.exc as sa_exc
-from flask import Flask, Response, current_app, g, json, request
+from flask import Flask, Response, abort, current_app, g, json, request
 from werkzeug.exceptions import HTTPException
 
 from project.common.exceptions import (
@@ -202,9 +202,36 @@ def handle_database_error(error: sa_exc.SQLAlchemyError) -> Response:
     return problem(503, DATABASE_UNAVAILABLE, headers={"Retry-After": DATABASE_RETRY_AFTER})
 
 
+# --- request heads too large: the app answers, so the answer is problem+json ---
+# gunicorn.conf.py sets gunicorn's own limits higher than these.
+
+MAX_URI_BYTES = 4094
+MAX_HEADER_FIELDS = 100
+MAX_HEADER_FIELD_BYTES = 8190
+
+
+def check_request_head() -> None:
+    """414 for a URI over MAX_URI_BYTES; 431 for too many or too large header fields."""
+    environ = request.environ
+    uri = environ.get("RAW_URI") or environ.get("REQUEST_URI") or request.full_path
+    if len(uri) > MAX_URI_BYTES:
+        abort(414)
+    fields = [
+        (name.removeprefix("HTTP_"), value)
+        for name, value in environ.items()
+        if name.startswith("HTTP_") or name in ("CONTENT_TYPE", "CONTENT_LENGTH")
+    ]
+    # "Name: value\r\n", as gunicorn counts a field.
+    if len(fields) > MAX_HEADER_FIELDS or any(
+        len(name) + len(str(value)) + 4 > MAX_HEADER_FIELD_BYTES for name, value in fields
+    ):
+        abort(431)
+
+
 def register_error_handlers(app: Flask) -> None:
     """Domain and database errors; HTTPExceptions go through
     `PostwellApi.handle_http_exception`."""
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(sa_exc.DBAPIError, handle_database_error)
     app.register_error_handler(sa_exc.TimeoutError, handle_database_error)
+    app.before_request(check_request_head)

@@ -11,4 +11,5 @@ pytest_plugins = [
     "tests.fixtures.users",
     "tests.fixtures.sql",
     "tests.fixtures.tcp_proxy",
+    "tests.fixtures.gunicorn",
 ]
