@@ -1,17 +1,46 @@
 """gunicorn settings, all from the environment (12-factor).
 
-PORT / HOST     where to listen (default 0.0.0.0:8000)
-WEB_CONCURRENCY worker processes (default 2 x cores + 1)
-ACCESS_LOG      "-" for gunicorn's own access log on stdout; off by default,
-                since the app writes one access line per request itself
+PORT / HOST            where to listen (default 0.0.0.0:8000)
+WEB_CONCURRENCY        worker processes. Default: 2 x cores + 1 with REDIS_URL;
+                       without it ONE, because rate-limit counters (and the
+                       cache) then live in each process's memory, and N
+                       workers would enforce N times the configured limits.
+                       Set explicitly without Redis, it is obeyed, with a
+                       warning at start.
+GUNICORN_WORKER_CLASS  default gthread: a slow client holds one thread, not
+                       a whole worker (sync would let two of them block two
+                       workers)
+GUNICORN_THREADS       threads per worker (default 4)
+GUNICORN_TIMEOUT / GUNICORN_GRACEFUL_TIMEOUT / GUNICORN_MAX_REQUESTS
+ACCESS_LOG             "-" for gunicorn's own access log on stdout; off by
+                       default, since the app writes one access line per request
+METRICS_TOKEN          also sets PROMETHEUS_MULTIPROC_DIR (a fresh temp dir,
+                       emptied at start) so /metrics sums every worker
+
+Request-head limits are twice the app's (`project.errors`: URI 4094 bytes,
+100 header fields, 8190 bytes per field), so the app answers those with
+problem+json; only beyond these does gunicorn answer itself (plain HTML 414,
+431 or 400).
 """
 
 import multiprocessing
 import os
 
+from dotenv import load_dotenv
+
+# The app reads .env (wsgi.py); the worker count depends on REDIS_URL there too.
+load_dotenv()
+
+SHARED_STATE = bool((os.environ.get("REDIS_URL") or "").strip())
+EXPLICIT_WORKERS = (os.environ.get("WEB_CONCURRENCY") or "").strip()
+
 bind = f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
-workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
-threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+if EXPLICIT_WORKERS:
+    workers = int(EXPLICIT_WORKERS)
+else:
+    workers = multiprocessing.cpu_count() * 2 + 1 if SHARED_STATE else 1
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
 keepalive = 5
@@ -21,6 +50,11 @@ max_requests_jitter = 500
 # Workers import the app after forking: each gets its own DB and Redis pools.
 preload_app = False
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+# gunicorn's maximum request line; fields and field size twice the app's limits.
+limit_request_line = 8190
+limit_request_fields = 200
+limit_request_field_size = 16380
 
 accesslog = os.environ.get("ACCESS_LOG") or None
 errorlog = "-"
@@ -43,6 +77,18 @@ if os.environ.get("METRICS_TOKEN") and not os.environ.get("PROMETHEUS_MULTIPROC_
 
 
 def on_starting(server):
+    if server.cfg.workers > 1 and not SHARED_STATE:
+        server.log.warning(
+            "WEB_CONCURRENCY=%d without REDIS_URL: every worker keeps its own "
+            "rate-limit counters and cache, so rate limits are enforced up to "
+            "%d times the configured values; set REDIS_URL, or run one worker",
+            server.cfg.workers,
+            server.cfg.workers,
+        )
+    clear_metrics_directory()
+
+
+def clear_metrics_directory() -> None:
     directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if directory:
         os.makedirs(directory, exist_ok=True)

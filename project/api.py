@@ -32,7 +32,7 @@ class ErrorResponsesPlugin(BasePlugin):
     * 400, 413 and 415 where a JSON body is read (malformed JSON, over
       MAX_CONTENT_LENGTH, not sent as JSON: see `project.common.blueprint`);
     * 404 where the path has parameters (an id out of range matches no route);
-    * 500 everywhere.
+    * 500 and 503 (the database is unreachable or too slow: `Retry-After`) everywhere.
     """
 
     def init_spec(self, spec: APISpec) -> None:
@@ -52,7 +52,7 @@ class ErrorResponsesPlugin(BasePlugin):
     def operation_helper(self, path=None, operations=None, **kwargs: Any) -> None:
         for operation in (operations or {}).values():
             responses = operation.setdefault("responses", {})
-            statuses = [500]
+            statuses = [500, 503]
             if "requestBody" in operation:
                 statuses += [400, 413, 415]
             if path and "{" in path:

@@ -14,6 +14,8 @@ from collections.abc import Mapping, MutableMapping
 from datetime import timedelta
 from typing import Any
 
+from project.common.database import engine_options
+
 ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
 DEV_SECRET = "postwell-development-secret-key-not-for-production-use"
 DEFAULT_PLUGINS = (
@@ -41,6 +43,16 @@ def env_int(name: str, default: int) -> int:
 
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off"})
+
+
+def env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -135,6 +147,10 @@ class BaseConfig:
         self.SQLALCHEMY_DATABASE_URI = database_url(
             env.get("DATABASE_URL"), "sqlite:///postwell.db"
         )
+        # Seconds. PostgreSQL only (see project.common.database); SQLite ignores them.
+        self.DATABASE_CONNECT_TIMEOUT = env_float("DATABASE_CONNECT_TIMEOUT", 3)
+        self.DATABASE_STATEMENT_TIMEOUT = env_float("DATABASE_STATEMENT_TIMEOUT", 10)
+        self.DATABASE_POOL_TIMEOUT = env_float("DATABASE_POOL_TIMEOUT", 5)
         self.REDIS_URL = (env.get("REDIS_URL") or "").strip() or None
         self.MAX_CONTENT_LENGTH = env_int("MAX_CONTENT_LENGTH", 1024 * 1024)
         self.PLUGINS = env_list("PLUGINS", DEFAULT_PLUGINS)
@@ -170,6 +186,13 @@ class BaseConfig:
         if redis_url:
             config.setdefault("CACHE_REDIS_URL", redis_url)
         config.setdefault("RATELIMIT_STORAGE_URI", redis_url or "memory://")
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
+            config["SQLALCHEMY_DATABASE_URI"],
+            config["SQLALCHEMY_ENGINE_OPTIONS"],
+            connect_timeout=config["DATABASE_CONNECT_TIMEOUT"],
+            statement_timeout=config["DATABASE_STATEMENT_TIMEOUT"],
+            pool_timeout=config["DATABASE_POOL_TIMEOUT"],
+        )
         self.validate(config)
 
     @staticmethod

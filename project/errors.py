@@ -9,12 +9,16 @@ domain error to status.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import sqlite3
 from http import HTTPStatus
 from typing import Any
 
 import marshmallow as ma
-from flask import Flask, Response, current_app, g, json, request
+import psycopg
+import sqlalchemy.exc as sa_exc
+from flask import Flask, Response, abort, current_app, g, json, request
 from werkzeug.exceptions import HTTPException
 
 from project.common.exceptions import (
@@ -25,6 +29,7 @@ from project.common.exceptions import (
     InvalidInput,
     NotFound,
 )
+from project.extensions import db
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -84,6 +89,8 @@ DEFAULT_DETAILS = {
     413: "The request body is too large.",
     422: "The request was well-formed but contains invalid values.",
     429: "Too many requests; slow down.",
+    431: "The request's header fields are too large or too many.",
+    414: "The request URI is too long.",
     500: "An unexpected error occurred. It has been logged.",
 }
 
@@ -153,6 +160,78 @@ def handle_domain_error(error: DomainError) -> Response:
     return problem(status, error.detail, errors=getattr(error, "errors", None))
 
 
+# --- the database is down, slow or gone: 503, retry later ---------------------
+
+DATABASE_RETRY_AFTER = "5"
+DATABASE_UNAVAILABLE = "The database is unavailable or did not answer in time; retry shortly."
+
+
+# SQLite's OperationalError also means "no such table" (a bug); these are outages.
+SQLITE_OUTAGES = ("database is locked", "unable to open database file", "disk I/O error")
+
+
+def is_database_outage(error: Exception) -> bool:
+    """Errors that say the database is unreachable, busy or too slow, not that a query is wrong.
+
+    The pool's TimeoutError (every connection busy); any DBAPI error on a
+    connection SQLAlchemy found dead; psycopg's OperationalError (refused or
+    timed-out connections, a connection lost mid-request, no answer before
+    the deadline of `project.common.database`, a statement cancelled by
+    `statement_timeout`); SQLite busy or unreachable.
+    """
+    if isinstance(error, sa_exc.TimeoutError):
+        return True
+    if not isinstance(error, sa_exc.DBAPIError):
+        return False
+    if error.connection_invalidated or isinstance(error.orig, psycopg.OperationalError):
+        return True
+    return isinstance(error.orig, sqlite3.OperationalError) and str(error.orig).startswith(
+        SQLITE_OUTAGES
+    )
+
+
+def handle_database_error(error: sa_exc.SQLAlchemyError) -> Response:
+    if not is_database_outage(error):
+        raise error  # a bug: Flask logs it with its traceback and answers 500
+    # Known outage errors come by the thousand during an outage: one line each.
+    cause = getattr(error, "orig", None) or error
+    summary = str(cause).strip().splitlines()[0] if str(cause).strip() else ""
+    log.warning("database unavailable: %s: %s", type(cause).__name__, summary)
+    with contextlib.suppress(sa_exc.SQLAlchemyError):
+        db.session.rollback()
+    return problem(503, DATABASE_UNAVAILABLE, headers={"Retry-After": DATABASE_RETRY_AFTER})
+
+
+# --- request heads too large: the app answers, so the answer is problem+json ---
+# gunicorn.conf.py sets gunicorn's own limits higher than these.
+
+MAX_URI_BYTES = 4094
+MAX_HEADER_FIELDS = 100
+MAX_HEADER_FIELD_BYTES = 8190
+
+
+def check_request_head() -> None:
+    """414 for a URI over MAX_URI_BYTES; 431 for too many or too large header fields."""
+    environ = request.environ
+    uri = environ.get("RAW_URI") or environ.get("REQUEST_URI") or request.full_path
+    if len(uri) > MAX_URI_BYTES:
+        abort(414)
+    fields = [
+        (name.removeprefix("HTTP_"), value)
+        for name, value in environ.items()
+        if name.startswith("HTTP_") or name in ("CONTENT_TYPE", "CONTENT_LENGTH")
+    ]
+    # "Name: value\r\n", as gunicorn counts a field.
+    if len(fields) > MAX_HEADER_FIELDS or any(
+        len(name) + len(str(value)) + 4 > MAX_HEADER_FIELD_BYTES for name, value in fields
+    ):
+        abort(431)
+
+
 def register_error_handlers(app: Flask) -> None:
-    """Domain errors; HTTPExceptions go through `PostwellApi.handle_http_exception`."""
+    """Domain and database errors; HTTPExceptions go through
+    `PostwellApi.handle_http_exception`."""
     app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(sa_exc.DBAPIError, handle_database_error)
+    app.register_error_handler(sa_exc.TimeoutError, handle_database_error)
+    app.before_request(check_request_head)

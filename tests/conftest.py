@@ -11,4 +11,6 @@ pytest_plugins = [
     "tests.fixtures.users",
     "tests.fixtures.sql",
     "tests.fixtures.races",
+    "tests.fixtures.tcp_proxy",
+    "tests.fixtures.gunicorn",
 ]

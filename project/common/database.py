@@ -1,0 +1,95 @@
+"""PostgreSQL connections that cannot hang: timeouts on connect, on statements, on answers.
+
+`engine_options` (used by `project.config`) adds to the engine options, on
+PostgreSQL only:
+
+* `connect_timeout`: psycopg gives up on a server that does not accept;
+* `statement_timeout` (sent as a connection option): the server cancels a
+  runaway statement (psycopg raises `QueryCanceled`);
+* TCP keepalives and `tcp_user_timeout`: the kernel notices a peer gone silent;
+* `pool_timeout`: a request waits that long for a pooled connection, not 30 s;
+* an answer deadline (`ANSWER_DEADLINE_ARG`, consumed by `connect` below): a
+  connection whose server stops answering altogether (packets dropped, a
+  proxy that blackholes) is closed after the deadline, so the pool invalidates
+  it and the request fails instead of waiting forever; `statement_timeout`
+  covers a server that answers, this covers one that does not.
+
+SQLite ignores all of it. `project.errors` turns the resulting errors into 503s.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import psycopg
+from psycopg.errors import _WaitTimeout  # psycopg 3.3: what Connection.wait(timeout=) raises
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+# A key of `connect_args` that psycopg never sees: `connect` takes it out.
+ANSWER_DEADLINE_ARG = "postwell_answer_deadline"
+
+
+def engine_options(
+    uri: str,
+    base: dict[str, Any],
+    *,
+    connect_timeout: float,
+    statement_timeout: float,
+    pool_timeout: float,
+) -> dict[str, Any]:
+    """`base` with the timeouts above added when `uri` is PostgreSQL; explicit keys win."""
+    options = dict(base)
+    if not uri.startswith("postgresql"):
+        return options
+    options.setdefault("pool_pre_ping", True)
+    options.setdefault("pool_timeout", pool_timeout)
+    connect_args = dict(options.get("connect_args") or {})
+    # libpq counts whole seconds (and at least 2).
+    connect_args.setdefault("connect_timeout", max(2, math.ceil(connect_timeout)))
+    if statement_timeout > 0:
+        connect_args.setdefault("options", f"-c statement_timeout={int(statement_timeout * 1000)}")
+    connect_args.setdefault("keepalives", 1)
+    connect_args.setdefault("keepalives_idle", 10)
+    connect_args.setdefault("keepalives_interval", 5)
+    connect_args.setdefault("keepalives_count", 3)
+    deadline = (statement_timeout or 30) + connect_timeout
+    connect_args.setdefault("tcp_user_timeout", int(deadline * 1000))
+    connect_args.setdefault(ANSWER_DEADLINE_ARG, deadline)
+    options["connect_args"] = connect_args
+    return options
+
+
+class DeadlineConnection(psycopg.Connection):
+    """A psycopg connection that closes itself when the server stops answering.
+
+    Every network wait of psycopg's goes through `wait`; past `answer_deadline`
+    seconds the connection is closed (its protocol state is unknown) and an
+    `OperationalError` raised, which SQLAlchemy sees as a disconnect.
+    """
+
+    answer_deadline: float | None = None
+
+    def wait(self, gen, interval: float = 0.1, timeout: float | None = None):
+        deadline = self.answer_deadline if timeout is None else timeout
+        try:
+            return super().wait(gen, interval=interval, timeout=deadline)
+        except _WaitTimeout:
+            if timeout is not None:  # psycopg's own bounded wait: its business
+                raise
+            self.pgconn.finish()
+            raise psycopg.OperationalError(
+                f"no answer from the database server in {deadline:g} s; connection closed"
+            ) from None
+
+
+@event.listens_for(Engine, "do_connect")
+def connect(dialect, connection_record, cargs, cparams):
+    """Connect through `DeadlineConnection` when the engine options ask for a deadline."""
+    deadline = cparams.pop(ANSWER_DEADLINE_ARG, None)
+    if deadline is None or dialect.driver != "psycopg":
+        return None  # SQLAlchemy connects as usual
+    connection = DeadlineConnection.connect(*cargs, **cparams)
+    connection.answer_deadline = deadline
+    return connection
