@@ -67,6 +67,22 @@ def test_feed_pages_newest_first_through_ties(
     assert item_ids(responses) == newest_first(posts)
 
 
+def test_one_prolific_author_can_fill_every_page(
+    client, auth, make_follows, make_posts, alice, bob, user_factory
+):
+    """Each author contributes up to a page of candidates per request: a page may
+    come entirely from one of them, and older authors' posts follow in order."""
+    quiet = user_factory()
+    make_follows([(alice, bob), (alice, quiet)])
+    old = make_posts(3, authors=[quiet], prefix="old")
+    recent = make_posts(25, authors=[bob], start=BASE_TIME + timedelta(days=1))
+
+    responses = walk(client, FEED + "?limit=10", auth(alice))
+
+    assert [len(response.json["items"]) for response in responses] == [10, 10, 8]
+    assert item_ids(responses) == newest_first(recent) + newest_first(old)
+
+
 def test_feed_needs_a_token(client):
     assert_unauthorized(client.get(FEED))
 
@@ -79,7 +95,7 @@ def test_forged_cursor_is_422(client, auth, alice):
 
 @pytest.mark.parametrize("followees", [2, 30])
 def test_a_feed_page_is_one_query_whatever_the_size_or_depth(
-    client, auth, capture_sql, make_follows, make_posts, alice, user_factory, followees
+    client, auth, capture_sql, make_follows, make_posts, alice, user_factory, is_postgres, followees
 ):
     authors = user_factory.create_batch(followees)
     make_follows([(alice, author) for author in authors])
@@ -104,4 +120,6 @@ def test_a_feed_page_is_one_query_whatever_the_size_or_depth(
         feed = [s.sql for s in statements if "FROM posts" in s.sql]
         assert len(feed) == 1
         assert "JOIN users" in feed[0] and "FROM follows" in feed[0]
+        # PostgreSQL reads each followee's newest posts from the author index.
+        assert ("JOIN LATERAL" in feed[0]) == is_postgres
         assert len(statements) <= 3
