@@ -24,6 +24,7 @@ DEFAULT_PLUGINS = (
     "project.posts",
     "project.comments",
     "project.likes",
+    "project.follows",
 )
 
 

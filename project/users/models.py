@@ -23,18 +23,26 @@ class User(TimestampMixin, db.Model):
     email_key: Mapped[str] = mapped_column(String(MAX_KEY_LENGTH))
     display_name: Mapped[str | None] = mapped_column(String(50))
     bio: Mapped[str | None] = mapped_column(String(500))
+    avatar_url: Mapped[str | None] = mapped_column(String(500))
     password_hash: Mapped[str] = mapped_column(String(255))
     is_admin: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Published posts. Written only by the posts plugin
     # (`project.posts.services.adjust_post_count`, in the transaction of the
     # post write), so reads never COUNT(*).
     post_count: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    # Who follows this user, and whom they follow. Written only by the follows
+    # plugin (`project.follows.services`, in the transaction of the follow or
+    # unfollow, and of a user's deletion), so reads never COUNT(*).
+    follower_count: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    following_count: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
     __table_args__ = (
         CheckConstraint("post_count >= 0", name="post_count_nonnegative"),
         Index("uq_users_username_key", "username_key", unique=True),
         Index("uq_users_email_key", "email_key", unique=True),
         Index("ix_users_created_at_id", "created_at", "id"),
+        CheckConstraint("follower_count >= 0", name="follower_count_nonnegative"),
+        CheckConstraint("following_count >= 0", name="following_count_nonnegative"),
         # SQLite would otherwise hand a deleted user's id to the next one, and
         # /users/{id} links (and tokens' `sub`) would name someone else.
         {"sqlite_autoincrement": True},

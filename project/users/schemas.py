@@ -34,13 +34,29 @@ def email_key_fits(value: str) -> None:
 
 
 EMAIL = [ma.validate.Length(max=254), email_key_fits]
+# An absolute http(s) URL in printable ASCII: a host name or IPv4 address (no
+# user:password@), an optional port, then path, query and fragment. A pattern
+# rather than a URL parser, so the spec states exactly what is accepted.
+AVATAR_URL = (
+    ma.validate.Length(max=500),
+    FullMatch(
+        r"^https?://[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?([/?#][!-~]*)?$",
+        error="Must be an http or https URL.",
+    ),
+)
+AVATAR_URL_METADATA = {
+    "description": "An absolute http or https URL; null removes it.",
+    "example": "https://images.example.com/alice.png",
+}
 
 
 class UserSchema(ma.Schema):
     """A user; `email` and `is_admin` only when the viewer is the user or an admin.
 
     Those two come from the viewer's extras (`project.common.viewer`), filled
-    by `project.users.services.private_fields`.
+    by `project.users.services.private_fields`; `is_followed` (authenticated
+    viewers only) by `project.follows.services.followed_fields`. The follows
+    plugin also maintains `follower_count` and `following_count`.
     """
 
     id = ma.fields.Integer(dump_only=True)
@@ -51,11 +67,20 @@ class UserSchema(ma.Schema):
     )
     display_name = ma.fields.String(dump_only=True, allow_none=True)
     bio = ma.fields.String(dump_only=True, allow_none=True)
+    avatar_url = ma.fields.String(dump_only=True, allow_none=True)
     is_admin = viewer_field(
         ma.fields.Boolean,
         metadata={"description": "Only shown to the user themself and to admins."},
     )
     post_count = ma.fields.Integer(dump_only=True, metadata={"description": "Published posts."})
+    follower_count = ma.fields.Integer(dump_only=True, metadata={"description": "Followers."})
+    following_count = ma.fields.Integer(
+        dump_only=True, metadata={"description": "Users this user follows."}
+    )
+    is_followed = viewer_field(
+        ma.fields.Boolean,
+        metadata={"description": "Whether you follow this user; only with a bearer token."},
+    )
     created_at = ma.fields.AwareDateTime(dump_only=True)
     updated_at = ma.fields.AwareDateTime(dump_only=True)
 
@@ -73,12 +98,14 @@ class UserCreateSchema(ma.Schema):
     password = SafeText(required=True, load_only=True, validate=PASSWORD)
     display_name = SafeText(validate=ma.validate.Length(max=50), allow_none=True)
     bio = SafeText(validate=ma.validate.Length(max=500), allow_none=True)
+    avatar_url = SafeText(validate=AVATAR_URL, allow_none=True, metadata=AVATAR_URL_METADATA)
 
 
 class UserUpdateSchema(ma.Schema):
     email = SafeEmail(validate=EMAIL)
     display_name = SafeText(validate=ma.validate.Length(max=50), allow_none=True)
     bio = SafeText(validate=ma.validate.Length(max=500), allow_none=True)
+    avatar_url = SafeText(validate=AVATAR_URL, allow_none=True, metadata=AVATAR_URL_METADATA)
     password = SafeText(load_only=True, validate=PASSWORD)
     current_password = SafeText(
         load_only=True,

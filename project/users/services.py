@@ -128,6 +128,7 @@ def create_user(*, data: dict[str, Any], is_admin: bool = False) -> User:
         email=data["email"],
         display_name=data.get("display_name"),
         bio=data.get("bio"),
+        avatar_url=data.get("avatar_url"),
         password_hash=hash_password(data["password"]),
         is_admin=is_admin,
     )
@@ -162,7 +163,7 @@ def update_user(*, user: User, actor: User, data: dict[str, Any]) -> User:
     check_password_change(user=user, actor=actor, data=data)
     if "email" in data:
         ensure_unique(username=None, email=data["email"], exclude_id=user.id)
-    for field in ("email", "display_name", "bio", "is_admin"):
+    for field in ("email", "display_name", "bio", "avatar_url", "is_admin"):
         if field in data:
             setattr(user, field, data[field])
     password = data.get("password")

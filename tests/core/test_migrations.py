@@ -16,10 +16,10 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from project.extensions import db
-from tests.kit import PASSWORD
+from tests.kit import LOGIN, PASSWORD, bearer
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
-TABLES = {"users", "posts", "auth_sessions", "refresh_tokens", "comments", "likes"}
+TABLES = {"users", "posts", "auth_sessions", "refresh_tokens", "comments", "likes", "follows"}
 
 pytestmark = [
     pytest.mark.committing,
@@ -143,7 +143,7 @@ def head() -> str:
 
 
 def test_migrations_have_a_single_head():
-    assert head() == "0003_comments_likes"
+    assert head() == "0004_follows"
 
 
 def test_upgrade_on_a_fresh_database_matches_the_models(fresh_app):
@@ -338,3 +338,36 @@ def test_upgrade_keeps_existing_posts_and_guards_the_counters(fresh_app):
                 engine.begin() as connection,
             ):
                 connection.execute(sa.text(f"UPDATE {table or 'posts'} SET {name} = -1"))
+
+
+def test_migrated_follows_keep_their_constraints(fresh_app):
+    """One follow per pair (the unique index INSERT ... ON CONFLICT relies on), cascades
+    and the counters' CHECKs exist in the migrated schema, not only in create_all's."""
+    with fresh_app.app_context():
+        flask_migrate.upgrade(directory=str(MIGRATIONS))
+    client = fresh_app.test_client()
+    ids = []
+    for name in ("mig_a", "mig_b"):
+        response = client.post(
+            "/api/v1/users",
+            json={"username": name, "email": f"{name}@example.com", "password": PASSWORD},
+        )
+        ids.append(response.json["id"])
+    login = client.post(LOGIN, json={"login": "mig_a", "password": PASSWORD})
+    headers = bearer(login.json["access_token"])
+
+    for _ in range(2):
+        assert client.put(f"/api/v1/users/{ids[1]}/follow", headers=headers).status_code == 204
+
+    assert client.get(f"/api/v1/users/{ids[1]}").json["follower_count"] == 1
+    with fresh_app.app_context(), db.engine.connect() as connection:
+        assert connection.scalar(sa.text("SELECT count(*) FROM follows")) == 1
+        with pytest.raises(sa.exc.IntegrityError):
+            connection.execute(sa.text("UPDATE users SET following_count = -1"))
+        connection.rollback()
+        with pytest.raises(sa.exc.IntegrityError):
+            connection.execute(sa.text("UPDATE users SET follower_count = -1"))
+        connection.rollback()
+        connection.execute(sa.text("DELETE FROM users WHERE username = 'mig_b'"))
+        assert connection.scalar(sa.text("SELECT count(*) FROM follows")) == 0
+        connection.rollback()
