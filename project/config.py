@@ -14,7 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 DEV_SECRET = "postwell-development-secret-key-not-for-production-use"
-DEFAULT_PLUGINS = ("project.users", "project.auth", "project.posts")
+DEFAULT_PLUGINS = ("project.users", "project.auth", "project.tags", "project.posts")
 
 
 class ConfigError(RuntimeError):

@@ -1,13 +1,27 @@
-"""Posts plugin: posts at /api/v1/posts and /api/v1/users/{id}/posts."""
+"""Posts plugin: posts at /api/v1/posts and /api/v1/users/{id}/posts.
+
+Hooks it installs in the app (see `init_app`):
+* the `tags` of every post shown, one query per page (`services.tags_of`, a
+  `project.common.viewer` provider that does not depend on the viewer);
+* a `user_deleting` receiver that takes the author's published posts off
+  their tags' counts before ON DELETE CASCADE removes them;
+* the `flask seed` command.
+"""
 
 from flask import Flask
 
+from project.common import viewer
+from project.posts import services
 from project.posts.cli import seed
 from project.posts.models import Post
 from project.posts.routes import blp
+from project.users.services import user_deleting
 
 __all__ = ["blp", "init_app", "Post"]
 
 
 def init_app(app: Flask) -> None:
+    viewer.provide(app, Post, services.tags_of)
+    # A module-level function: blinker keeps one connection however many apps.
+    user_deleting.connect(services.release_authors_posts)
     app.cli.add_command(seed)

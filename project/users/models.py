@@ -29,6 +29,8 @@ class User(TimestampMixin, db.Model):
         Index("uq_users_username_lower", func.lower(username), unique=True),
         Index("uq_users_email_lower", func.lower(email), unique=True),
         Index("ix_users_created_at_id", "created_at", "id"),
+        # Author statistics: ?sort=-post_count.
+        Index("ix_users_post_count_id", "post_count", "id"),
         # SQLite would otherwise hand a deleted user's id to the next one, and
         # /users/{id} links (and tokens' `sub`) would name someone else.
         {"sqlite_autoincrement": True},
@@ -40,3 +42,5 @@ class User(TimestampMixin, db.Model):
 
 # Users lists: newest first (the `ix_users_created_at_id` index).
 USERS_NEWEST_FIRST = Keyset(User.created_at, User.id)
+# Author statistics: most published posts first (the `ix_users_post_count_id` index).
+USERS_MOST_POSTS = Keyset(User.post_count, User.id)

@@ -12,7 +12,17 @@ from tests.kit import assert_field_errors, assert_problem, count, stored_post, s
 from tests.posts.helpers import parse_time
 
 URL = "/api/v1/posts"
-POST_KEYS = {"id", "title", "body", "status", "author", "created_at", "updated_at"}
+POST_KEYS = {
+    "id",
+    "title",
+    "summary",
+    "body",
+    "status",
+    "tags",
+    "author",
+    "created_at",
+    "updated_at",
+}
 
 
 def test_create_answers_201_with_location_body_and_stores_the_post(client, session, alice, auth):
