@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import ColumnElement, Integer, column, false, func, literal_column, text
+from sqlalchemy import ColumnElement, Integer, column, false, func, text
 
 from project.extensions import db
 from project.posts.models import SEARCH_TABLE, Post, search_document
@@ -36,7 +36,7 @@ def sqlite_match(q: str) -> str | None:
 def matches(q: str) -> ColumnElement[bool]:
     """Posts whose title, summary or body match `q`, on the session's backend."""
     if db.session.get_bind().dialect.name == "postgresql":
-        query = func.websearch_to_tsquery(literal_column("'english'"), q)
+        query = func.websearch_to_tsquery(text("'english'"), q)
         return search_document(Post.__table__.c).op("@@")(query)
     match = sqlite_match(q)
     if match is None:

@@ -132,6 +132,9 @@ def index_names(engine: sa.Engine) -> set[str]:
         query = (
             "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"
             " AND tablename != 'alembic_version'"
+            # A unique constraint's own index, like SQLite's unlisted autoindex:
+            # the constraint is compared by `drift`.
+            " AND indexname NOT IN (SELECT conname FROM pg_constraint WHERE contype = 'u')"
         )
     with engine.connect() as connection:
         names = set(connection.execute(sa.text(query)).scalars())
