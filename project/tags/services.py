@@ -11,7 +11,9 @@ post_count + <delta>` where each delta comes from what the write itself did:
 the `post_tags` rows a DELETE ... RETURNING removed and an INSERT ... ON
 CONFLICT DO NOTHING RETURNING added, plus +-1 for the tags a post keeps when
 it is published or unpublished. The tag rows are locked in id order before
-the increment, so two writers never deadlock on them.
+the increment (FOR NO KEY UPDATE, as the UPDATE itself would: it does not
+wait for the key-share locks other writers' `post_tags` foreign keys hold),
+so two writers never deadlock on them.
 """
 
 from __future__ import annotations
@@ -71,7 +73,12 @@ def _shift(deltas: Mapping[int, int]) -> None:
     if not deltas:
         return
     ids = sorted(deltas)
-    db.session.execute(select(Tag.id).where(Tag.id.in_(ids)).order_by(Tag.id).with_for_update())
+    db.session.execute(
+        select(Tag.id)
+        .where(Tag.id.in_(ids))
+        .order_by(Tag.id)
+        .with_for_update(key_share=True)
+    )
     db.session.execute(
         update(Tag)
         .where(Tag.id.in_(ids))
@@ -126,7 +133,10 @@ def release_posts(post_ids: Select) -> None:
     """
     affected = select(post_tags.c.tag_id).where(post_tags.c.post_id.in_(post_ids))
     db.session.execute(
-        select(Tag.id).where(Tag.id.in_(affected)).order_by(Tag.id).with_for_update()
+        select(Tag.id)
+        .where(Tag.id.in_(affected))
+        .order_by(Tag.id)
+        .with_for_update(key_share=True)
     )
     carried = (
         select(func.count())
