@@ -74,10 +74,7 @@ def _shift(deltas: Mapping[int, int]) -> None:
         return
     ids = sorted(deltas)
     db.session.execute(
-        select(Tag.id)
-        .where(Tag.id.in_(ids))
-        .order_by(Tag.id)
-        .with_for_update(key_share=True)
+        select(Tag.id).where(Tag.id.in_(ids)).order_by(Tag.id).with_for_update(key_share=True)
     )
     db.session.execute(
         update(Tag)
@@ -133,10 +130,7 @@ def release_posts(post_ids: Select) -> None:
     """
     affected = select(post_tags.c.tag_id).where(post_tags.c.post_id.in_(post_ids))
     db.session.execute(
-        select(Tag.id)
-        .where(Tag.id.in_(affected))
-        .order_by(Tag.id)
-        .with_for_update(key_share=True)
+        select(Tag.id).where(Tag.id.in_(affected)).order_by(Tag.id).with_for_update(key_share=True)
     )
     carried = (
         select(func.count())
