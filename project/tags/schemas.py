@@ -47,7 +47,12 @@ class TagName(SafeText):
 
 
 class TagList(ma.fields.List):
-    """Up to 10 tags; one given twice (after lower-casing) is kept once, first order kept."""
+    """Up to 10 tags; one given twice (after lower-casing) is kept once, first order kept.
+
+    The limit applies to the list as sent, as the spec's `maxItems` says.
+    """
+
+    default_error_messages = {"too_many": f"At most {MAX_TAGS} tags."}
 
     def __init__(self, **kwargs: Any) -> None:
         metadata = {
@@ -55,10 +60,11 @@ class TagList(ma.fields.List):
             "example": ["python", "flask"],
             **kwargs.pop("metadata", {}),
         }
-        validate = ma.validate.Length(max=MAX_TAGS, error=f"At most {MAX_TAGS} tags.")
-        super().__init__(TagName(), validate=validate, metadata=metadata, **kwargs)
+        super().__init__(TagName(), metadata=metadata, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs) -> list[str]:
+        if isinstance(value, list | tuple) and len(value) > MAX_TAGS:
+            raise self.make_error("too_many")
         return list(dict.fromkeys(super()._deserialize(value, attr, data, **kwargs)))
 
 

@@ -68,6 +68,7 @@ def test_ten_tags_are_accepted(client, alice, auth):
         "python",
         None,
         [f"t{number}" for number in range(11)],
+        ["python"] * 11,
     ],
     ids=lambda value: repr(value)[:20],
 )
