@@ -17,10 +17,10 @@ ACCESS_LOG             "-" for gunicorn's own access log on stdout; off by
 METRICS_TOKEN          also sets PROMETHEUS_MULTIPROC_DIR (a fresh temp dir,
                        emptied at start) so /metrics sums every worker
 
-Request-head limits are twice the app's (`project.errors`: URI 4094 bytes,
+Request-head limits are above the app's (`project.errors`: URI 8000 bytes,
 100 header fields, 8190 bytes per field), so the app answers those with
-problem+json; only beyond these does gunicorn answer itself (plain HTML 414,
-431 or 400).
+problem+json; only beyond these (request line 8190 bytes, 200 fields, 16380
+bytes per field) does gunicorn answer itself (plain HTML 414, 431 or 400).
 """
 
 import multiprocessing

@@ -10,6 +10,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from project.common.models import is_unmanaged_table
+
 config = context.config
 # Keep the app's own loggers working when migrations run in-process.
 fileConfig(config.config_file_name, disable_existing_loggers=False)
@@ -28,6 +30,11 @@ def get_engine():
 config.set_main_option(
     "sqlalchemy.url", get_engine().url.render_as_string(hide_password=False).replace("%", "%%")
 )
+
+
+def include_name(name, type_, parent_names):
+    """Autogenerate leaves alone the tables models do not describe (e.g. SQLite FTS5)."""
+    return not (type_ == "table" and is_unmanaged_table(name))
 
 
 def run_migrations_offline():
@@ -51,6 +58,7 @@ def run_migrations_online():
 
     conf_args = current_app.extensions["migrate"].configure_args
     conf_args.setdefault("process_revision_directives", skip_empty_autogenerate)
+    conf_args.setdefault("include_name", include_name)
     with get_engine().connect() as connection:
         context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
         with context.begin_transaction():

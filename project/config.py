@@ -21,6 +21,7 @@ DEV_SECRET = "postwell-development-secret-key-not-for-production-use"
 DEFAULT_PLUGINS = (
     "project.users",
     "project.auth",
+    "project.tags",
     "project.posts",
     "project.comments",
     "project.likes",

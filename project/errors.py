@@ -203,9 +203,10 @@ def handle_database_error(error: sa_exc.SQLAlchemyError) -> Response:
 
 
 # --- request heads too large: the app answers, so the answer is problem+json ---
-# gunicorn.conf.py sets gunicorn's own limits higher than these.
+# gunicorn.conf.py sets gunicorn's own limits higher than these. The URI limit
+# leaves room for a search query of several thousand characters (422, not 414).
 
-MAX_URI_BYTES = 4094
+MAX_URI_BYTES = 8000
 MAX_HEADER_FIELDS = 100
 MAX_HEADER_FIELD_BYTES = 8190
 

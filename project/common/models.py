@@ -16,6 +16,15 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
+# Tables the database has but the metadata does not describe (e.g. SQLite FTS5
+# tables, with their `<name>_*` shadow tables): created by migrations and DDL
+# events, skipped by autogenerate and the drift check.
+UNMANAGED_TABLES: set[str] = set()
+
+
+def is_unmanaged_table(name: str) -> bool:
+    return any(name == table or name.startswith(f"{table}_") for table in UNMANAGED_TABLES)
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)

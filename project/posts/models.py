@@ -1,13 +1,34 @@
-"""The `posts` table."""
+"""The `posts` table, and its full-text search index on each backend.
+
+Search covers title, summary and body:
+* PostgreSQL: a GIN index on the expression `search_document(...)`
+  (`to_tsvector('english', ...)`), which `project.posts.search` repeats
+  verbatim so the planner uses the index;
+* SQLite: an FTS5 external-content table, `posts_search`, kept in step with
+  `posts` by triggers. The migration creates it; `create_all` (tests) does
+  through the `after_create` DDL below. It is not in the metadata, so the
+  drift check and autogenerate skip it (`UNMANAGED_TABLES`). A later
+  SQLite batch migration that recreates `posts` must recreate the triggers.
+"""
 
 from __future__ import annotations
 
 import enum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy import (
+    DDL,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    event,
+    func,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from project.common.models import TimestampMixin
+from project.common.models import UNMANAGED_TABLES, TimestampMixin
 from project.common.pagination import Keyset
 from project.extensions import db
 from project.users.models import User
@@ -21,12 +42,20 @@ class PostStatus(str, enum.Enum):
 STATUSES = tuple(status.value for status in PostStatus)
 
 
+# `search_document(posts)` as PostgreSQL prints the indexed expression back.
+SEARCH_INDEX_EXPRESSION = (
+    "to_tsvector('english'::regconfig, "
+    "(((title::text || ' '::text) || summary::text) || ' '::text) || body)"
+)
+
+
 class Post(TimestampMixin, db.Model):
     __tablename__ = "posts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(String(300), default="", server_default=text("''"))
     body: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default=PostStatus.PUBLISHED.value)
     # Comments on this post. Written only by the comments plugin
@@ -45,6 +74,10 @@ class Post(TimestampMixin, db.Model):
         # Keyset pages: the public feed, and one author's posts (also the FK index).
         Index("ix_posts_status_created_at_id", "status", "created_at", "id"),
         Index("ix_posts_author_id_status_created_at_id", "author_id", "status", "created_at", "id"),
+        # Full-text search, PostgreSQL only (SQLite has the FTS5 table below).
+        Index("ix_posts_search", text(SEARCH_INDEX_EXPRESSION), postgresql_using="gin").ddl_if(
+            dialect="postgresql"
+        ),
         # Never reuse a deleted post's id on SQLite (see User).
         {"sqlite_autoincrement": True},
     )
@@ -55,3 +88,45 @@ class Post(TimestampMixin, db.Model):
 
 # Post lists: newest first (ix_posts_status_created_at_id and the author index).
 POSTS_NEWEST_FIRST = Keyset(Post.created_at, Post.id)
+
+
+def search_document(columns):
+    """What search matches on PostgreSQL: the expression `ix_posts_search` indexes.
+
+    The index spells it as PostgreSQL prints it back (`SEARCH_INDEX_EXPRESSION`,
+    so the drift check reads no difference); both parse to the same tree, which
+    is what lets the planner use the index (tests/posts/test_search.py checks it).
+    """
+    # text(), not literal_column(): a column without a table in an expression
+    # would keep an Index on it from attaching itself to `posts`.
+    space = text("' '")
+    return func.to_tsvector(
+        text("'english'"),
+        columns.title.concat(space).concat(columns.summary).concat(space).concat(columns.body),
+    )
+
+
+SEARCH_TABLE = "posts_search"
+SQLITE_SEARCH_DDL = (
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS {SEARCH_TABLE} USING fts5("
+    "title, summary, body, content='posts', content_rowid='id', tokenize='porter unicode61')",
+    f"CREATE TRIGGER IF NOT EXISTS {SEARCH_TABLE}_insert AFTER INSERT ON posts BEGIN "
+    f"INSERT INTO {SEARCH_TABLE}(rowid, title, summary, body) "
+    "VALUES (new.id, new.title, new.summary, new.body); END",
+    f"CREATE TRIGGER IF NOT EXISTS {SEARCH_TABLE}_delete AFTER DELETE ON posts BEGIN "
+    f"INSERT INTO {SEARCH_TABLE}({SEARCH_TABLE}, rowid, title, summary, body) "
+    "VALUES ('delete', old.id, old.title, old.summary, old.body); END",
+    f"CREATE TRIGGER IF NOT EXISTS {SEARCH_TABLE}_update AFTER UPDATE OF title, summary, body "
+    f"ON posts BEGIN INSERT INTO {SEARCH_TABLE}({SEARCH_TABLE}, rowid, title, summary, body) "
+    "VALUES ('delete', old.id, old.title, old.summary, old.body); "
+    f"INSERT INTO {SEARCH_TABLE}(rowid, title, summary, body) "
+    "VALUES (new.id, new.title, new.summary, new.body); END",
+)
+UNMANAGED_TABLES.add(SEARCH_TABLE)
+for statement in SQLITE_SEARCH_DDL:
+    event.listen(Post.__table__, "after_create", DDL(statement).execute_if(dialect="sqlite"))
+event.listen(
+    Post.__table__,
+    "before_drop",
+    DDL(f"DROP TABLE IF EXISTS {SEARCH_TABLE}").execute_if(dialect="sqlite"),
+)

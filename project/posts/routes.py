@@ -31,10 +31,15 @@ class Posts(MethodView):
     @blp.alt_response(403, response="FORBIDDEN")
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, query):
-        """List published posts, newest first, or your own drafts"""
+        """List published posts, newest first (by author, tag or search), or your own drafts"""
         author = services.resolve_author(query["author"]) if "author" in query else None
         page = services.list_posts(
-            viewer=viewer(), author=author, status=query["status"], page=query["page"]
+            viewer=viewer(),
+            author=author,
+            status=query["status"],
+            page=query["page"],
+            tag=query.get("tag"),
+            q=query.get("q"),
         )
         return view(page, viewer())
 

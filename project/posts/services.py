@@ -1,16 +1,22 @@
-"""Post rules: visibility, ownership, and the author's published-post count.
+"""Post rules: visibility, ownership, tags, search, and the counts posts drive.
 
 Raises domain errors; the viewer and the actor are passed in by the route.
+
+Counters written here, in the transaction of the post write: the author's
+`users.post_count` (`adjust_post_count`) and, through
+`project.tags.services.set_post_tags`, each tag's `tags.post_count`.
 
 Writes to a post are serialised: `update_post` and `delete_post` re-read the
 post under a row lock (`SELECT ... FOR UPDATE`; SQLite serialises writers
 anyway) before deciding, so of two concurrent writers the second sees what
-the first did (a deleted post is a 404, as for a sequential client) and the
-`users.post_count` delta is computed from the row as it really was.
+the first did (a deleted post is a 404, as for a sequential client) and every
+counter delta is computed from the row as it really was. Lock order: the
+post, then its tags, then the author's row.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -21,6 +27,8 @@ from project.common.fields import MAX_ID
 from project.common.pagination import Page, PageRequest, paginate
 from project.extensions import db
 from project.posts.models import Post, PostStatus
+from project.posts.search import matches
+from project.tags import services as tags
 from project.users.models import User
 from project.users.services import find_by_username, get_user
 
@@ -80,9 +88,15 @@ def resolve_author(author: str) -> User:
 
 
 def list_posts(
-    *, viewer: User | None, author: User | None, status: str, page: PageRequest
+    *,
+    viewer: User | None,
+    author: User | None,
+    status: str,
+    page: PageRequest,
+    tag: str | None = None,
+    q: str | None = None,
 ) -> Page[Post]:
-    """Published posts (optionally one author's), or the viewer's own drafts."""
+    """Published posts (optionally one author's, one tag's, matching `q`), or your drafts."""
     if status == DRAFT:
         if viewer is None:
             raise AuthenticationRequired("Listing drafts needs a bearer token.")
@@ -92,12 +106,27 @@ def list_posts(
     stmt = select(Post).options(joinedload(Post.author)).where(Post.status == status)
     if author is not None:
         stmt = stmt.where(Post.author_id == author.id)
+    if tag is not None:
+        stmt = stmt.where(Post.id.in_(tags.tagged(tag)))
+    if q is not None:
+        stmt = stmt.where(matches(q))
     return paginate(db.session, stmt, page)
 
 
+def tags_of(posts: Sequence[Post], viewer: User | None) -> list[dict[str, Any]]:
+    """Each post's `tags` (a viewer provider that ignores the viewer): one query per page."""
+    names = tags.tag_names(post.id for post in posts)
+    return [{"tags": names[post.id]} for post in posts]
+
+
 def create_post(*, author: User, data: dict[str, Any]) -> Post:
+    data = dict(data)
+    names = data.pop("tags", [])
     post = Post(author=author, **data)
     db.session.add(post)
+    db.session.flush()
+    published = post.status == PUBLISHED
+    tags.set_post_tags(post_id=post.id, names=names, was_published=False, is_published=published)
     adjust_post_count(author.id, published_delta(None, post.status))
     db.session.commit()
     return post
@@ -112,8 +141,16 @@ def update_post(*, post: Post, actor: User, data: dict[str, Any]) -> Post:
     post = visible_post(post.id, actor, for_update=True)
     ensure_can_edit(post=post, actor=actor)
     before = post.status
+    data = dict(data)
+    names = data.pop("tags", None)
     for field, value in data.items():
         setattr(post, field, value)
+    tags.set_post_tags(
+        post_id=post.id,
+        names=names,
+        was_published=before == PUBLISHED,
+        is_published=post.status == PUBLISHED,
+    )
     adjust_post_count(post.author_id, published_delta(before, post.status))
     db.session.commit()
     return post
@@ -122,6 +159,23 @@ def update_post(*, post: Post, actor: User, data: dict[str, Any]) -> Post:
 def delete_post(*, post: Post, actor: User) -> None:
     post = visible_post(post.id, actor, for_update=True)
     ensure_can_edit(post=post, actor=actor)
-    adjust_post_count(post.author_id, published_delta(post.status, None))
+    before = post.status
+    # ON DELETE CASCADE would drop the post's tags without touching their counts.
+    tags.set_post_tags(
+        post_id=post.id, names=[], was_published=before == PUBLISHED, is_published=False
+    )
+    adjust_post_count(post.author_id, published_delta(before, None))
     db.session.delete(post)
     db.session.commit()
+
+
+def release_authors_posts(user: User) -> None:
+    """Before `user` is deleted (posts go by ON DELETE CASCADE): fix their tags' counts.
+
+    A `user_deleting` receiver, in the delete's transaction. The author's posts
+    are locked first (the same lock order as an edit: posts, then tags), so a
+    concurrent edit of one of them cannot change its tags in between.
+    """
+    locked = select(Post.id).where(Post.author_id == user.id).with_for_update().subquery()
+    db.session.execute(select(func.count()).select_from(locked))
+    tags.release_posts(select(Post.id).where(Post.author_id == user.id, Post.status == PUBLISHED))

@@ -43,6 +43,8 @@ class User(TimestampMixin, db.Model):
         Index("ix_users_created_at_id", "created_at", "id"),
         CheckConstraint("follower_count >= 0", name="follower_count_nonnegative"),
         CheckConstraint("following_count >= 0", name="following_count_nonnegative"),
+        # Author statistics: ?sort=-post_count.
+        Index("ix_users_post_count_id", "post_count", "id"),
         # SQLite would otherwise hand a deleted user's id to the next one, and
         # /users/{id} links (and tokens' `sub`) would name someone else.
         {"sqlite_autoincrement": True},
@@ -59,3 +61,5 @@ class User(TimestampMixin, db.Model):
 
 # Users lists: newest first (the `ix_users_created_at_id` index).
 USERS_NEWEST_FIRST = Keyset(User.created_at, User.id)
+# Author statistics: most published posts first (the `ix_users_post_count_id` index).
+USERS_MOST_POSTS = Keyset(User.post_count, User.id)

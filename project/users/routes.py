@@ -30,8 +30,14 @@ class Users(MethodView):
     @blp.arguments(UserQuerySchema, location="query")
     @blp.page_response(UserSchema)
     def get(self, query):
-        """List users, newest first, optionally by username prefix"""
-        return view(services.list_users(q=query.get("q"), page=query["page"]), viewer())
+        """List users, newest first or most published posts first, by prefix or sign-up time"""
+        page = services.list_users(
+            q=query.get("q"),
+            page=query["page"],
+            created_after=query.get("created_after"),
+            created_before=query.get("created_before"),
+        )
+        return view(page, viewer())
 
     @limit_auth
     @blp.arguments(UserCreateSchema)

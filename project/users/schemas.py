@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+from typing import Any
+
 import marshmallow as ma
 
 from project.common.fields import SafeEmail, SafeText, StrictBoolean
 from project.common.pagination import PaginationQuerySchema
 from project.common.viewer import viewer_field
 from project.users.identity import MAX_KEY_LENGTH, identity_key
-from project.users.models import USERS_NEWEST_FIRST
+from project.users.models import USERS_MOST_POSTS, USERS_NEWEST_FIRST
 
 
 class FullMatch(ma.validate.Regexp):
@@ -115,6 +118,22 @@ class UserUpdateSchema(ma.Schema):
     is_admin = StrictBoolean(metadata={"description": "Admins only."})
 
 
+class UTCDateTime(ma.fields.AwareDateTime):
+    """An ISO 8601 timestamp with an offset, converted to UTC (422 if that leaves the calendar)."""
+
+    default_error_messages = {"range": "Out of range once converted to UTC."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError as exc:  # year 1 at +14:00 falls before year 1 in UTC
+            raise self.make_error("range") from exc
+
+
+SORTS = {"-created_at": USERS_NEWEST_FIRST, "-post_count": USERS_MOST_POSTS}
+
+
 class UserQuerySchema(PaginationQuerySchema):
     keyset = USERS_NEWEST_FIRST
 
@@ -122,3 +141,26 @@ class UserQuerySchema(PaginationQuerySchema):
         validate=ma.validate.Length(min=1, max=20),
         metadata={"description": "Username prefix, case-insensitive."},
     )
+    sort = ma.fields.String(
+        load_default="-created_at",
+        validate=ma.validate.OneOf(SORTS),
+        metadata={
+            "description": "`-created_at` (newest first) or `-post_count` (most published "
+            "posts first; ties newest account first). The cursor belongs to its sort."
+        },
+    )
+    created_after = UTCDateTime(
+        metadata={
+            "description": "Only accounts created at or after this time.",
+            "example": "2024-01-01T00:00:00Z",
+        }
+    )
+    created_before = UTCDateTime(
+        metadata={
+            "description": "Only accounts created before this time.",
+            "example": "2025-01-01T00:00:00Z",
+        }
+    )
+
+    def keyset_for(self, data: dict[str, Any]) -> Any:
+        return SORTS[data["sort"]]

@@ -6,6 +6,7 @@ Raises domain errors (`project.common.exceptions`); knows nothing of HTTP.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from blinker import Namespace
@@ -79,8 +80,19 @@ def escape_like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def list_users(*, q: str | None, page: PageRequest) -> Page[User]:
+def list_users(
+    *,
+    q: str | None,
+    page: PageRequest,
+    created_after: datetime | None = None,
+    created_before: datetime | None = None,
+) -> Page[User]:
+    """Users in the page's order (newest, or most published posts), in [after, before)."""
     stmt = select(User)
+    if created_after is not None:
+        stmt = stmt.where(User.created_at >= created_after)
+    if created_before is not None:
+        stmt = stmt.where(User.created_at < created_before)
     if q:
         pattern = escape_like(identity_key(q)) + "%"
         stmt = stmt.where(User.username_key.like(pattern, escape="\\"))

@@ -15,8 +15,10 @@ URL = "/api/v1/posts"
 POST_KEYS = {
     "id",
     "title",
+    "summary",
     "body",
     "status",
+    "tags",
     "author",
     "comment_count",
     "like_count",

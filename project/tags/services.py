@@ -1,0 +1,143 @@
+"""Tag rules: a post's tags, the `?tag=` filter, and `tags.post_count`.
+
+This plugin knows posts only by id: the posts plugin (which builds on this
+one) calls `set_post_tags` in the transaction of every post write, telling it
+whether the post was and is published, and `release_posts` before posts go
+with their deleted author.
+
+`tags.post_count` counts the published posts carrying each tag. It is only
+changed here, in the caller's transaction, by `UPDATE tags SET post_count =
+post_count + <delta>` where each delta comes from what the write itself did:
+the `post_tags` rows a DELETE ... RETURNING removed and an INSERT ... ON
+CONFLICT DO NOTHING RETURNING added, plus +-1 for the tags a post keeps when
+it is published or unpublished. The tag rows are locked in id order before
+the increment (FOR NO KEY UPDATE, as the UPDATE itself would: it does not
+wait for the key-share locks other writers' `post_tags` foreign keys hold),
+so two writers never deadlock on them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+from sqlalchemy import Select, case, delete, func, select, update
+
+from project.common.pagination import Page, PageRequest, paginate
+from project.common.sql import dialect_insert, insert_ignore
+from project.extensions import db
+from project.tags.models import Tag, post_tags
+
+
+def list_tags(*, page: PageRequest) -> Page[Tag]:
+    """Tags of published posts, most used first (tags no published post carries are left out)."""
+    return paginate(db.session, select(Tag).where(Tag.post_count > 0), page)
+
+
+def tag_names(post_ids: Iterable[int]) -> dict[int, list[str]]:
+    """Each post's tag names, sorted, for a whole page in one query."""
+    ids = list(post_ids)
+    names: dict[int, list[str]] = {post_id: [] for post_id in ids}
+    if not ids:
+        return names
+    stmt = (
+        select(post_tags.c.post_id, Tag.name)
+        .join(Tag, Tag.id == post_tags.c.tag_id)
+        .where(post_tags.c.post_id.in_(ids))
+        .order_by(post_tags.c.post_id, Tag.name)
+    )
+    for post_id, name in db.session.execute(stmt):
+        names[post_id].append(name)
+    return names
+
+
+def tagged(name: str) -> Select:
+    """The ids of the posts tagged `name`, for a `Post.id.in_(...)` filter."""
+    return (
+        select(post_tags.c.post_id).join(Tag, Tag.id == post_tags.c.tag_id).where(Tag.name == name)
+    )
+
+
+def _tag_ids(names: Sequence[str]) -> dict[str, int]:
+    """The ids of these tags, creating the missing ones (a concurrent creator is no error)."""
+    if not names:
+        return {}
+    # Sorted: two writers inserting the same new tags wait for each other in
+    # the same order instead of deadlocking.
+    insert_ignore(Tag, [{"name": name} for name in sorted(names)])
+    return dict(db.session.execute(select(Tag.name, Tag.id).where(Tag.name.in_(names))).all())
+
+
+def _shift(deltas: Mapping[int, int]) -> None:
+    """Add `deltas[tag_id]` to each tag's post_count, in one UPDATE."""
+    deltas = {tag_id: delta for tag_id, delta in deltas.items() if delta}
+    if not deltas:
+        return
+    ids = sorted(deltas)
+    db.session.execute(
+        select(Tag.id).where(Tag.id.in_(ids)).order_by(Tag.id).with_for_update(key_share=True)
+    )
+    db.session.execute(
+        update(Tag)
+        .where(Tag.id.in_(ids))
+        .values(post_count=Tag.post_count + case(deltas, value=Tag.id, else_=0))
+    )
+
+
+def set_post_tags(
+    *, post_id: int, names: Sequence[str] | None, was_published: bool, is_published: bool
+) -> None:
+    """Give the post exactly `names` (None: keep its tags) and keep the counts right.
+
+    Call after the post row is written (and, for an existing post, locked),
+    in the same transaction.
+    """
+    deltas: dict[int, int] = {}
+    kept: Iterable[int]
+    if names is None:
+        if was_published == is_published:
+            return
+        kept = db.session.scalars(select(post_tags.c.tag_id).where(post_tags.c.post_id == post_id))
+    else:
+        wanted = _tag_ids(names)
+        removed = db.session.scalars(
+            delete(post_tags)
+            .where(post_tags.c.post_id == post_id, post_tags.c.tag_id.not_in(wanted.values()))
+            .returning(post_tags.c.tag_id)
+        ).all()
+        added: list[int] = []
+        if wanted:
+            added = db.session.scalars(
+                dialect_insert(post_tags)
+                .values([{"post_id": post_id, "tag_id": tag_id} for tag_id in wanted.values()])
+                .on_conflict_do_nothing()
+                .returning(post_tags.c.tag_id)
+            ).all()
+        for tag_id in removed:
+            deltas[tag_id] = -int(was_published)
+        for tag_id in added:
+            deltas[tag_id] = int(is_published)
+        kept = set(wanted.values()) - set(added)
+    for tag_id in kept:
+        deltas[tag_id] = int(is_published) - int(was_published)
+    _shift(deltas)
+
+
+def release_posts(post_ids: Select) -> None:
+    """Take the published posts `post_ids` selects off their tags' counts, set-based.
+
+    For posts about to go by ON DELETE CASCADE (their author is deleted),
+    which removes their `post_tags` rows without touching any count.
+    """
+    affected = select(post_tags.c.tag_id).where(post_tags.c.post_id.in_(post_ids))
+    db.session.execute(
+        select(Tag.id).where(Tag.id.in_(affected)).order_by(Tag.id).with_for_update(key_share=True)
+    )
+    carried = (
+        select(func.count())
+        .select_from(post_tags)
+        .where(post_tags.c.tag_id == Tag.id, post_tags.c.post_id.in_(post_ids))
+        .scalar_subquery()
+    )
+    db.session.execute(
+        update(Tag).where(Tag.id.in_(affected)).values(post_count=Tag.post_count - carried)
+    )
