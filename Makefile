@@ -1,22 +1,45 @@
 # Postwell developer commands. `make run` and `make test` are all a fresh
-# machine needs: each creates .venv and installs the pinned requirements first.
+# machine needs: each creates .venv and installs the locked requirements first
+# (with uv, by hash): `make run` only what running needs, `make test` the rest.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+UV := $(BIN)/uv
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# requirements/*.txt are compiled from requirements/*.in by `make lock`.
+LOCK := $(UV) pip compile --quiet --generate-hashes --universal --python-version 3.11 \
+	--custom-compile-command "make lock"
 
-.PHONY: install run test test-postgres lint format migrate seed openapi bench clean
+.PHONY: install install-run run test test-postgres lint format migrate seed openapi bench lock clean
 
-install: $(VENV)/.installed
-
-$(VENV)/.installed: requirements/base.txt requirements/prod.txt requirements/dev.txt
+$(UV): requirements/uv.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements/dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements/uv.txt
 	touch $@
 
+## What running needs (requirements/prod.txt).
+install-run: $(VENV)/.installed-run
+
+$(VENV)/.installed-run: $(UV) requirements/prod.txt
+	$(UV) pip install --quiet --python $(BIN)/python --require-hashes -r requirements/prod.txt
+	touch $@
+
+## Everything: running, tests, lint (requirements/dev.txt).
+install: $(VENV)/.installed
+
+$(VENV)/.installed: $(UV) requirements/dev.txt
+	$(UV) pip install --quiet --python $(BIN)/python --require-hashes -r requirements/dev.txt
+	touch $@ $(VENV)/.installed-run
+
+## Recompile the locks after editing requirements/*.in (versions already locked
+## stay; `make lock UPGRADE="--upgrade-package flask"` moves one package).
+lock: $(UV)
+	cd requirements && for name in uv base prod dev; do \
+		../$(LOCK) $(UPGRADE) $$name.in -o $$name.txt || exit 1; done
+
 ## Serve on http://$(HOST):$(PORT) (SQLite by default), migrations applied first.
-run: install
+run: install-run
 	$(BIN)/flask --app wsgi db upgrade
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn --config gunicorn.conf.py wsgi:app
 
@@ -39,13 +62,13 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-migrate: install
+migrate: install-run
 	$(BIN)/flask --app wsgi db upgrade
 
-seed: install
+seed: install-run
 	$(BIN)/flask --app wsgi seed --users 100 --posts 2000
 
-openapi: install
+openapi: install-run
 	$(BIN)/flask --app wsgi openapi write --format=json openapi.json
 
 bench: install
