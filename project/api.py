@@ -102,5 +102,9 @@ def build_api(app: Flask) -> PostwellApi:
     """One `Api` per app: flask-smorest keeps the app and its spec on itself."""
     api = PostwellApi(spec_kwargs={"extra_plugins": [ErrorResponsesPlugin()]})
     api.init_app(app)
+    # flask-smorest documents its page-number pagination header (and schema) up
+    # front; Postwell's pages are keyset pages, so nothing refers to them.
+    api.spec.components.headers_lazy.pop("PAGINATION", None)
+    api.spec.components.schemas.pop("PaginationMetadata", None)
     app.cli.add_command(openapi_cli)  # replaces flask-smorest's group of that name
     return api

@@ -137,7 +137,15 @@ class BaseConfig:
         },
         "components": {
             "securitySchemes": {
-                "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+                "bearerAuth": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "bearerFormat": "JWT",
+                    "description": (
+                        "Paste the access_token from POST /api/v1/auth/login as it is,"
+                        " without the word Bearer: Swagger UI adds it."
+                    ),
+                }
             }
         },
     }

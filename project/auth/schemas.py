@@ -9,9 +9,14 @@ class LoginSchema(ma.Schema):
     login = SafeText(
         required=True,
         validate=ma.validate.Length(min=1, max=254),
-        metadata={"description": "Username or email."},
+        metadata={"description": "Username or email.", "example": "alice"},
     )
-    password = SafeText(required=True, load_only=True, validate=ma.validate.Length(min=1, max=128))
+    password = SafeText(
+        required=True,
+        load_only=True,
+        validate=ma.validate.Length(min=1, max=128),
+        metadata={"example": "correct horse"},
+    )
 
 
 class TokenSchema(ma.Schema):
@@ -26,5 +31,8 @@ class TokenSchema(ma.Schema):
 class LogoutSchema(ma.Schema):
     refresh_token = SafeText(
         validate=ma.validate.Length(max=4096),
-        metadata={"description": "Also revoke this refresh token's session."},
+        metadata={
+            "description": "Also revoke this refresh token's session.",
+            "example": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0eXBlIjoicmVmcmVzaCJ9.c2lnbmF0dXJl",
+        },
     )

@@ -58,15 +58,17 @@ class PostCreateSchema(ma.Schema):
         load_default="", validate=SUMMARY, metadata={"example": "Why OFFSET gets slow."}
     )
     body = SafeText(required=True, validate=BODY, metadata={"example": "Use the last key."})
-    status = ma.fields.String(load_default=PostStatus.PUBLISHED.value, validate=STATUS)
+    status = ma.fields.String(
+        load_default=PostStatus.PUBLISHED.value, validate=STATUS, metadata={"example": "published"}
+    )
     tags = TagList(load_default=list, metadata={"description": TAGS_DESCRIPTION})
 
 
 class PostUpdateSchema(ma.Schema):
-    title = SafeText(validate=TITLE)
-    summary = SafeText(validate=SUMMARY)
-    body = SafeText(validate=BODY)
-    status = ma.fields.String(validate=STATUS)
+    title = SafeText(validate=TITLE, metadata={"example": "Keyset pagination, revisited"})
+    summary = SafeText(validate=SUMMARY, metadata={"example": "Why OFFSET gets slower."})
+    body = SafeText(validate=BODY, metadata={"example": "Use the last key, not a page number."})
+    status = ma.fields.String(validate=STATUS, metadata={"example": "draft"})
     tags = TagList(metadata={"description": TAGS_DESCRIPTION})
 
 

@@ -96,26 +96,43 @@ class UserSummarySchema(ma.Schema):
 
 
 class UserCreateSchema(ma.Schema):
-    username = SafeText(required=True, validate=USERNAME)
-    email = SafeEmail(required=True, validate=EMAIL)
-    password = SafeText(required=True, load_only=True, validate=PASSWORD)
-    display_name = SafeText(validate=ma.validate.Length(max=50), allow_none=True)
-    bio = SafeText(validate=ma.validate.Length(max=500), allow_none=True)
+    username = SafeText(required=True, validate=USERNAME, metadata={"example": "alice"})
+    email = SafeEmail(required=True, validate=EMAIL, metadata={"example": "alice@example.com"})
+    password = SafeText(
+        required=True, load_only=True, validate=PASSWORD, metadata={"example": "correct horse"}
+    )
+    display_name = SafeText(
+        validate=ma.validate.Length(max=50), allow_none=True, metadata={"example": "Alice"}
+    )
+    bio = SafeText(
+        validate=ma.validate.Length(max=500),
+        allow_none=True,
+        metadata={"example": "Writes about databases."},
+    )
     avatar_url = SafeText(validate=AVATAR_URL, allow_none=True, metadata=AVATAR_URL_METADATA)
 
 
 class UserUpdateSchema(ma.Schema):
-    email = SafeEmail(validate=EMAIL)
-    display_name = SafeText(validate=ma.validate.Length(max=50), allow_none=True)
-    bio = SafeText(validate=ma.validate.Length(max=500), allow_none=True)
+    email = SafeEmail(validate=EMAIL, metadata={"example": "alice@example.org"})
+    display_name = SafeText(
+        validate=ma.validate.Length(max=50), allow_none=True, metadata={"example": "Alice L."}
+    )
+    bio = SafeText(
+        validate=ma.validate.Length(max=500),
+        allow_none=True,
+        metadata={"example": "Writes about databases and queues."},
+    )
     avatar_url = SafeText(validate=AVATAR_URL, allow_none=True, metadata=AVATAR_URL_METADATA)
-    password = SafeText(load_only=True, validate=PASSWORD)
+    password = SafeText(load_only=True, validate=PASSWORD, metadata={"example": "battery staple"})
     current_password = SafeText(
         load_only=True,
         validate=ma.validate.Length(max=128),
-        metadata={"description": "Required to change your own password."},
+        metadata={
+            "description": "Required to change your own password.",
+            "example": "correct horse",
+        },
     )
-    is_admin = StrictBoolean(metadata={"description": "Admins only."})
+    is_admin = StrictBoolean(metadata={"description": "Admins only.", "example": False})
 
 
 class UTCDateTime(ma.fields.AwareDateTime):
