@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import pytest
-import sqlalchemy as sa
 
 from project.comments.models import Comment
-from project.extensions import db
 from project.posts.models import Post
 from tests.kit import assert_problem
 
@@ -14,31 +12,9 @@ pytestmark = pytest.mark.committing
 
 
 @pytest.fixture
-def post_of(racing_app):
-    def write(member) -> int:
-        response = racing_app.test_client().post(
-            "/api/v1/posts", json={"title": "discussed", "body": "b"}, headers=member.headers
-        )
-        assert response.status_code == 201, response.json
-        return response.json["id"]
-
-    return write
-
-
-@pytest.fixture
-def comments(racing_app):
-    """`comments(post_id)`: (stored comment_count, comment rows)."""
-
-    def stored(post_id: int) -> tuple[int, int]:
-        with racing_app.app_context():
-            counted = db.session.scalar(sa.select(Post.comment_count).where(Post.id == post_id))
-            rows = db.session.scalar(
-                sa.select(sa.func.count()).select_from(Comment).where(Comment.post_id == post_id)
-            )
-            db.session.commit()
-            return counted, rows
-
-    return stored
+def comments(counted_and_rows):
+    """`comments(post_id)`: (stored comment_count, comments rows)."""
+    return lambda post_id: counted_and_rows(post_id, Post.comment_count, Comment)
 
 
 def comment(client, post_id: int, member):

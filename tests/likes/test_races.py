@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import pytest
-import sqlalchemy as sa
 
-from project.extensions import db
 from project.likes.models import Like
 from project.posts.models import Post
 
@@ -13,33 +11,9 @@ pytestmark = pytest.mark.committing
 
 
 @pytest.fixture
-def post_of(racing_app):
-    """`post_of(member)`: a published post written through the API; its id."""
-
-    def write(member) -> int:
-        response = racing_app.test_client().post(
-            "/api/v1/posts", json={"title": "liked", "body": "b"}, headers=member.headers
-        )
-        assert response.status_code == 201, response.json
-        return response.json["id"]
-
-    return write
-
-
-@pytest.fixture
-def likes(racing_app):
+def likes(counted_and_rows):
     """`likes(post_id)`: (stored like_count, likes rows)."""
-
-    def stored(post_id: int) -> tuple[int, int]:
-        with racing_app.app_context():
-            counted = db.session.scalar(sa.select(Post.like_count).where(Post.id == post_id))
-            rows = db.session.scalar(
-                sa.select(sa.func.count()).select_from(Like).where(Like.post_id == post_id)
-            )
-            db.session.commit()
-            return counted, rows
-
-    return stored
+    return lambda post_id: counted_and_rows(post_id, Post.like_count, Like)
 
 
 def test_twenty_users_liking_at_once_make_twenty_likes(
