@@ -13,6 +13,9 @@ from collections.abc import Mapping, MutableMapping
 from datetime import timedelta
 from typing import Any
 
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
 DEV_SECRET = "postwell-development-secret-key-not-for-production-use"
 DEFAULT_PLUGINS = ("project.users", "project.auth", "project.posts")
 
@@ -29,6 +32,16 @@ def env_int(name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -55,6 +68,21 @@ def database_url(raw: str | None, default: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def redis_client_options(config: Mapping[str, Any]) -> dict[str, Any]:
+    """Keyword arguments for every `redis.Redis.from_url`: short timeouts, no retries.
+
+    One attempt per call, so a call costs at most one connect or one read
+    timeout (redis-py's own default retries three times with back-off).
+    Used by `project.common.redis`.
+    """
+    return {
+        "socket_connect_timeout": config["REDIS_SOCKET_CONNECT_TIMEOUT"],
+        "socket_timeout": config["REDIS_SOCKET_TIMEOUT"],
+        "retry": Retry(NoBackoff(), 0),
+        "health_check_interval": 30,
+    }
 
 
 class BaseConfig:
@@ -126,6 +154,14 @@ class BaseConfig:
         self.ARGON2_TIME_COST = env_int("ARGON2_TIME_COST", 3)
         self.ARGON2_MEMORY_COST = env_int("ARGON2_MEMORY_COST", 65536)
         self.ARGON2_PARALLELISM = env_int("ARGON2_PARALLELISM", 4)
+        # Redis is a fast path, never the only truth (project.common.redis):
+        # short timeouts, then a circuit breaker that retries after an interval.
+        self.REDIS_SOCKET_CONNECT_TIMEOUT = env_float("REDIS_SOCKET_CONNECT_TIMEOUT", 0.25)
+        self.REDIS_SOCKET_TIMEOUT = env_float("REDIS_SOCKET_TIMEOUT", 0.5)
+        self.REDIS_RETRY_INTERVAL = env_float("REDIS_RETRY_INTERVAL", 5.0)
+        self.REDIS_REQUIRED = env_bool("REDIS_REQUIRED", False)
+        # How long Redis may vouch for a live session without asking the database.
+        self.SESSION_CACHE_TTL = env_int("SESSION_CACHE_TTL", 60)
 
     def finalize(self, config: MutableMapping[str, Any]) -> None:
         """Derive what follows from other settings, after overrides; then validate."""

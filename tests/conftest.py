@@ -7,6 +7,7 @@ provides `client` (and `live_server`) from the `app` fixture in `backends`.
 pytest_plugins = [
     "tests.fixtures.backends",
     "tests.fixtures.redis_db",
+    "tests.fixtures.redis_server",
     "tests.fixtures.database",
     "tests.fixtures.users",
     "tests.fixtures.sql",

@@ -26,7 +26,9 @@ class AuthSession(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Indexed: after a Redis outage, the sessions revoked since a given time
+    # are looked up to delete their cached live keys (project.auth.revocation).
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     user_agent: Mapped[str | None] = mapped_column(String(255))
     ip_address: Mapped[str | None] = mapped_column(String(45))
 

@@ -7,6 +7,7 @@ address) is passed in by the route.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -27,11 +28,12 @@ def issue_tokens(user: User, session: AuthSession) -> TokenPair:
     """Mint a pair in `session`, recording the refresh token; the caller commits."""
     jti = str(uuid.uuid4())
     now = utcnow()
+    expires_at = now + refresh_lifetime()
     db.session.add(
-        RefreshToken(
-            jti=jti, session_id=session.id, issued_at=now, expires_at=now + refresh_lifetime()
-        )
+        RefreshToken(jti=jti, session_id=session.id, issued_at=now, expires_at=expires_at)
     )
+    # A session lives as long as its newest refresh token.
+    session.expires_at = max(session.expires_at, expires_at)
     return mint_pair(user_id=user.id, session_id=session.id, refresh_jti=jti)
 
 
@@ -56,11 +58,20 @@ def login(
     return pair
 
 
-def revoke_session(session: AuthSession, *, at: datetime | None = None) -> None:
-    """Mark the session revoked (the caller commits) and tell the store."""
-    if session.revoked_at is None:
-        session.revoked_at = at or utcnow()
-    store().revoke(session.id, session.expires_at)
+def end_sessions(sessions: Iterable[AuthSession | None], *, at: datetime | None = None) -> int:
+    """Revoke `sessions`: commit to the database (the record), then tell the store.
+
+    The store only caches live sessions, so a failure to reach it (Redis
+    down) never undoes a revocation; see `project.auth.revocation`.
+    """
+    ending = list({session.id: session for session in sessions if session is not None}.values())
+    now = at or utcnow()
+    for session in ending:
+        if session.revoked_at is None:
+            session.revoked_at = now
+    db.session.commit()
+    store().revoked(ending)
+    return len(ending)
 
 
 def rotate(*, user: User, claims: dict) -> TokenPair:
@@ -83,8 +94,7 @@ def rotate(*, user: User, claims: dict) -> TokenPair:
     if spent.rowcount != 1:
         # Reuse of a spent token: it leaked, or a client raced itself. Either
         # way nobody can tell the thief from the owner, so end the session.
-        revoke_session(session, at=now)
-        db.session.commit()
+        end_sessions([session], at=now)
         raise InvalidCredentials("This refresh token was already used; the session is revoked.")
     session.last_refreshed_at = now
     pair = issue_tokens(user, session)
@@ -106,10 +116,7 @@ def logout(*, user: User, claims: dict, refresh_token: str | None) -> None:
         if other.get("type") != "refresh" or other.get("sub") != str(user.id):
             raise InvalidInput("refresh_token", "Not one of your refresh tokens.")
         sessions.append(session_of(other))
-    for session in sessions:
-        if session is not None:
-            revoke_session(session)
-    db.session.commit()
+    end_sessions(sessions)
 
 
 def revoke_all_sessions(user: User) -> int:
@@ -117,8 +124,4 @@ def revoke_all_sessions(user: User) -> int:
     sessions = db.session.scalars(
         select(AuthSession).where(AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None))
     ).all()
-    now = utcnow()
-    for session in sessions:
-        revoke_session(session, at=now)
-    db.session.commit()
-    return len(sessions)
+    return end_sessions(sessions)

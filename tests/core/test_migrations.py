@@ -143,7 +143,7 @@ def head() -> str:
 
 
 def test_migrations_have_a_single_head():
-    assert head() == "0001_initial"
+    assert head() == "0002_live_sessions"
 
 
 def test_upgrade_on_a_fresh_database_matches_the_models(fresh_app):
