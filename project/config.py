@@ -75,7 +75,7 @@ def redis_client_options(config: Mapping[str, Any]) -> dict[str, Any]:
 
     One attempt per call, so a call costs at most one connect or one read
     timeout (redis-py's own default retries three times with back-off).
-    Used by `project.common.redis`.
+    Used by `project.common.redis` and handed to flask-limiter's Redis storage.
     """
     return {
         "socket_connect_timeout": config["REDIS_SOCKET_CONNECT_TIMEOUT"],
@@ -166,10 +166,17 @@ class BaseConfig:
     def finalize(self, config: MutableMapping[str, Any]) -> None:
         """Derive what follows from other settings, after overrides; then validate."""
         redis_url = config["REDIS_URL"]
-        config.setdefault("CACHE_TYPE", "RedisCache" if redis_url else "SimpleCache")
+        config.setdefault(
+            "CACHE_TYPE",
+            "project.common.cache.ResilientRedisCache" if redis_url else "SimpleCache",
+        )
         if redis_url:
             config.setdefault("CACHE_REDIS_URL", redis_url)
+            config.setdefault("RATELIMIT_STORAGE_OPTIONS", redis_client_options(config))
         config.setdefault("RATELIMIT_STORAGE_URI", redis_url or "memory://")
+        # Redis down: count in process memory (limits stay enforced per process)
+        # and probe Redis again on flask-limiter's own back-off schedule.
+        config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
         self.validate(config)
 
     @staticmethod

@@ -181,3 +181,5 @@ def test_app_clients_have_short_timeouts(build_app, redis_server):
     assert options["socket_connect_timeout"] == 0.25
     assert options["socket_timeout"] == 0.75
     assert options["retry"].get_retries() == 0  # redis-py's default would retry 3 times
+    assert app.config["RATELIMIT_STORAGE_OPTIONS"]["socket_timeout"] == 0.75
+    assert app.config["RATELIMIT_IN_MEMORY_FALLBACK_ENABLED"] is True
