@@ -162,6 +162,8 @@ class BaseConfig:
         self.REDIS_REQUIRED = env_bool("REDIS_REQUIRED", False)
         # How long Redis may vouch for a live session without asking the database.
         self.SESSION_CACHE_TTL = env_int("SESSION_CACHE_TTL", 60)
+        # A spent refresh token presented again this soon yields the same successor.
+        self.JWT_REFRESH_REUSE_INTERVAL = env_int("JWT_REFRESH_REUSE_INTERVAL", 10)
 
     def finalize(self, config: MutableMapping[str, Any]) -> None:
         """Derive what follows from other settings, after overrides; then validate."""

@@ -11,4 +11,5 @@ pytest_plugins = [
     "tests.fixtures.database",
     "tests.fixtures.users",
     "tests.fixtures.sql",
+    "tests.fixtures.clock",
 ]
