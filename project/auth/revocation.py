@@ -11,7 +11,8 @@ miss, or any Redis failure (see `project.common.redis`), asks the database and
 writes a live answer back. So Redis losing its data costs database lookups,
 never a revoked session coming back.
 
-After a revocation is committed, its live key is deleted (`revoked`). When
+A login caches its new session at once (`started`). After a revocation is
+committed, its live key is deleted (`revoked`). When
 that delete cannot reach Redis, this process remembers the earliest such
 revocation; until its next successful Redis call has deleted the live keys of
 every session revoked since then (one query on the `revoked_at` index), it
@@ -59,6 +60,9 @@ def live_until(session_id: str) -> datetime | None:
 class RevocationStore(Protocol):
     def is_revoked(self, session_id: str) -> bool: ...
 
+    def started(self, session: AuthSession) -> None:
+        """`session` was created and committed: it is live."""
+
     def revoked(self, sessions: Iterable[AuthSession]) -> None:
         """`sessions` were revoked and committed: stop vouching for them."""
 
@@ -66,6 +70,9 @@ class RevocationStore(Protocol):
 class DatabaseRevocationStore:
     def is_revoked(self, session_id: str) -> bool:
         return live_until(session_id) is None
+
+    def started(self, session: AuthSession) -> None:
+        """Nothing to do: the committed row is the answer."""
 
     def revoked(self, sessions: Iterable[AuthSession]) -> None:
         """Nothing to do: the committed rows are the answer."""
@@ -140,6 +147,11 @@ class CachedRevocationStore:
             return
         with suppress(RedisUnavailable):
             self.redis.run(lambda client: client.set(live_key(session_id), "1", ex=ttl))
+
+    def started(self, session: AuthSession) -> None:
+        """A new login: its first request needs no database lookup."""
+        if self.ttl > 0:
+            self.remember_live(session.id, session.expires_at)
 
     def revoked(self, sessions: Iterable[AuthSession]) -> None:
         sessions = list(sessions)

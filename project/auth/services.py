@@ -61,6 +61,7 @@ def login(
     db.session.add(session)
     pair = issue_tokens(user, session)
     db.session.commit()
+    store().started(session)
     return pair
 
 

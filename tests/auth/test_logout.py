@@ -159,7 +159,7 @@ def test_logout_rejects_unknown_body_fields(client, login, alice):
 
 @pytest.mark.committing
 def test_logout_deletes_the_sessions_live_key(build_app, redis_url, login):
-    """Redis caches live sessions only: a request caches its session, logout drops it."""
+    """Redis caches live sessions only: login caches its session, logout drops it."""
     instance = build_app(REDIS_URL=redis_url)
     client = instance.test_client()
     username = "redis_" + uuid.uuid4().hex[:12]
@@ -173,6 +173,8 @@ def test_logout_deletes_the_sessions_live_key(build_app, redis_url, login):
     try:
         tokens = login(username, via=client)
         sid = claims(instance, tokens["access_token"])["sid"]
+        # The login cached its new session; requests keep it cached.
+        assert 0 < stored.ttl(KEY_PREFIX + sid) <= instance.config["SESSION_CACHE_TTL"]
         assert me(client, tokens["access_token"]).status_code == 200
         assert 0 < stored.ttl(KEY_PREFIX + sid) <= instance.config["SESSION_CACHE_TTL"]
 

@@ -170,6 +170,17 @@ class TestCachedStore:
         assert store_.is_revoked(revoked.id) is True
         assert store_.is_revoked(live.id) is False
 
+    def test_started_caches_the_new_session(self, cached, auth_session, stored, capture_sql):
+        new = auth_session(expires_at=utcnow() + timedelta(seconds=30))
+        store_ = cached(ttl=60)
+
+        store_.started(new)
+
+        assert 0 < stored.ttl(KEY_PREFIX + new.id) <= 30
+        with capture_sql() as statements:
+            assert store_.is_revoked(new.id) is False
+        assert statements == []
+
     def test_revoked_deletes_the_live_key(self, cached, auth_session, session, stored):
         row = auth_session()
         store_ = cached()
