@@ -208,3 +208,15 @@ def test_refresh_moves_the_session_expiry_forward(app, client, login, session, a
 
     [after] = rows(session, sa.select(AuthSession.expires_at).where(AuthSession.id == sid))
     assert after["expires_at"] - before["expires_at"] >= timedelta(minutes=59)
+
+
+def test_a_zero_interval_turns_the_grace_off(app, client, login, alice, monkeypatch):
+    monkeypatch.setitem(app.config, "JWT_REFRESH_REUSE_INTERVAL", 0)
+    tokens = login("alice")
+    rotated = refresh(client, tokens["refresh_token"]).json
+
+    assert_unauthorized(
+        refresh(client, tokens["refresh_token"]),
+        "This refresh token was already used; the session is revoked.",
+    )
+    assert_unauthorized(me(client, rotated["access_token"]))

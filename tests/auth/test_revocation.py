@@ -181,6 +181,15 @@ class TestCachedStore:
             assert store_.is_revoked(new.id) is False
         assert statements == []
 
+    def test_a_zero_ttl_turns_the_cache_off(self, cached, auth_session, stored):
+        row = auth_session()
+        store_ = cached(ttl=0)
+
+        store_.started(row)
+        assert store_.is_revoked(row.id) is False
+
+        assert stored.dbsize() == 0
+
     def test_revoked_deletes_the_live_key(self, cached, auth_session, session, stored):
         row = auth_session()
         store_ = cached()
