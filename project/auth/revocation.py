@@ -12,12 +12,12 @@ writes a live answer back. So Redis losing its data costs database lookups,
 never a revoked session coming back.
 
 A login caches its new session at once (`started`). After a revocation is
-committed, its live key is deleted (`revoked`). When
-that delete cannot reach Redis, this process remembers the earliest such
-revocation; until its next successful Redis call has deleted the live keys of
-every session revoked since then (one query on the `revoked_at` index), it
-does not trust Redis's hits. Another process may trust a stale key until its
-TTL ends: SESSION_CACHE_TTL is the backstop across processes.
+committed, its live key is deleted (`revoked`). When that delete cannot reach
+Redis, this process remembers the earliest such revocation; until its next
+successful Redis call has deleted the live keys of every session revoked
+since then (one query on the `revoked_at` index), it does not trust Redis's
+hits. Another process may trust a stale key until its TTL ends:
+SESSION_CACHE_TTL is the backstop across processes.
 """
 
 from __future__ import annotations

@@ -79,7 +79,7 @@ class CircuitBreaker:
             self._open_until = None
             self._probing = False
         if recovered:
-            log.warning("%s is answering again; using it", self.name)
+            log.info("%s is answering again; using it", self.name)
 
     def abandoned(self) -> None:
         """A call failed for another reason: let the next call probe instead."""

@@ -63,7 +63,7 @@ class TestCircuitBreaker:
         breaker.allow()
         caplog.clear()
 
-        with caplog.at_level(logging.WARNING, logger=BREAKER_LOG):
+        with caplog.at_level(logging.INFO, logger=BREAKER_LOG):
             breaker.succeeded()
 
         assert breaker.is_open is False
