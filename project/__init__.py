@@ -57,9 +57,9 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True)
     jwt.init_app(app)
+    redis_client.init_app(app)  # before the cache, which shares its client and breaker
     cache.init_app(app)
     ratelimit.init_app(app)  # the limiter, and Retry-After on 429 only
-    redis_client.init_app(app)
     # One session (one transaction) per request, however app contexts are
     # pushed: a CLI command or a test may serve many requests in one context.
     app.teardown_request(end_request_session)

@@ -14,6 +14,9 @@ from collections.abc import Mapping, MutableMapping
 from datetime import timedelta
 from typing import Any
 
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
 from project.common.database import engine_options
 
 ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
@@ -98,6 +101,21 @@ def database_url(raw: str | None, default: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def redis_client_options(config: Mapping[str, Any]) -> dict[str, Any]:
+    """Keyword arguments for every `redis.Redis.from_url`: short timeouts, no retries.
+
+    One attempt per call, so a call costs at most one connect or one read
+    timeout (redis-py's own default retries three times with back-off).
+    Used by `project.common.redis` and handed to flask-limiter's Redis storage.
+    """
+    return {
+        "socket_connect_timeout": config["REDIS_SOCKET_CONNECT_TIMEOUT"],
+        "socket_timeout": config["REDIS_SOCKET_TIMEOUT"],
+        "retry": Retry(NoBackoff(), 0),
+        "health_check_interval": 30,
+    }
 
 
 class BaseConfig:
@@ -188,13 +206,27 @@ class BaseConfig:
         self.ARGON2_TIME_COST = env_int("ARGON2_TIME_COST", 3)
         self.ARGON2_MEMORY_COST = env_int("ARGON2_MEMORY_COST", 65536)
         self.ARGON2_PARALLELISM = env_int("ARGON2_PARALLELISM", 4)
+        # Redis is a fast path, never the only truth (project.common.redis):
+        # short timeouts, then a circuit breaker that retries after an interval.
+        self.REDIS_SOCKET_CONNECT_TIMEOUT = env_float("REDIS_SOCKET_CONNECT_TIMEOUT", 0.25)
+        self.REDIS_SOCKET_TIMEOUT = env_float("REDIS_SOCKET_TIMEOUT", 0.5)
+        self.REDIS_RETRY_INTERVAL = env_float("REDIS_RETRY_INTERVAL", 5.0)
+        self.REDIS_REQUIRED = env_bool("REDIS_REQUIRED", False)
+        # How long Redis may vouch for a live session without asking the database.
+        self.SESSION_CACHE_TTL = env_int("SESSION_CACHE_TTL", 60)
+        # A spent refresh token presented again this soon yields the same successor.
+        self.JWT_REFRESH_REUSE_INTERVAL = env_int("JWT_REFRESH_REUSE_INTERVAL", 10)
 
     def finalize(self, config: MutableMapping[str, Any]) -> None:
         """Derive what follows from other settings, after overrides; then validate."""
         redis_url = config["REDIS_URL"]
-        config.setdefault("CACHE_TYPE", "RedisCache" if redis_url else "SimpleCache")
+        config.setdefault(
+            "CACHE_TYPE",
+            "project.common.cache.ResilientRedisCache" if redis_url else "SimpleCache",
+        )
         if redis_url:
             config.setdefault("CACHE_REDIS_URL", redis_url)
+            config.setdefault("RATELIMIT_STORAGE_OPTIONS", redis_client_options(config))
         config.setdefault("RATELIMIT_STORAGE_URI", redis_url or "memory://")
         config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
             config["SQLALCHEMY_DATABASE_URI"],
@@ -203,6 +235,9 @@ class BaseConfig:
             statement_timeout=config["DATABASE_STATEMENT_TIMEOUT"],
             pool_timeout=config["DATABASE_POOL_TIMEOUT"],
         )
+        # Redis down: count in process memory (limits stay enforced per process)
+        # and probe Redis again on flask-limiter's own back-off schedule.
+        config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
         self.validate(config)
 
     @staticmethod

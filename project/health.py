@@ -1,7 +1,9 @@
 """Liveness and readiness probes for load balancers and orchestrators.
 
 `/health/live` says the process answers; `/health/ready` says it can serve,
-checking every backing service it is configured with (database, Redis).
+checking every backing service it is configured with (database, Redis). Redis
+down is "degraded" (still 200: sessions, limits and the cache have fallbacks)
+unless REDIS_REQUIRED is set.
 """
 
 from __future__ import annotations
@@ -9,12 +11,12 @@ from __future__ import annotations
 import logging
 
 import marshmallow as ma
-import redis
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import text
 
-from project.common.redis import get_redis
+from project.common.redis import GuardedRedis, RedisUnavailable, get_redis
 from project.errors import problem
 from project.extensions import db
 
@@ -42,13 +44,17 @@ def check_database() -> str:
         return "unavailable"
 
 
-def check_redis(client: redis.Redis) -> str:
+def check_redis(client: GuardedRedis, *, required: bool) -> str:
+    """Redis down is "degraded": the app serves from its fallbacks.
+
+    Unless REDIS_REQUIRED: then it is "unavailable" and the instance not ready.
+    The outage is logged by the circuit breaker, once per retry interval.
+    """
     try:
-        client.ping()
+        client.run(lambda redis: redis.ping())
         return "ok"
-    except redis.RedisError:
-        log.exception("readiness: redis check failed")
-        return "unavailable"
+    except RedisUnavailable:
+        return "unavailable" if required else "degraded"
 
 
 @blp.route("/live")
@@ -68,8 +74,9 @@ class Ready(MethodView):
         checks = {"database": check_database()}
         client = get_redis()
         if client is not None:
-            checks["redis"] = check_redis(client)
-        if any(state != "ok" for state in checks.values()):
-            down = ", ".join(name for name, state in checks.items() if state != "ok")
+            checks["redis"] = check_redis(client, required=current_app.config["REDIS_REQUIRED"])
+        if any(state == "unavailable" for state in checks.values()):
+            down = ", ".join(name for name, state in checks.items() if state == "unavailable")
             return problem(503, f"Not ready: {down} unavailable.")
-        return {"status": "ok", "checks": checks}
+        degraded = any(state == "degraded" for state in checks.values())
+        return {"status": "degraded" if degraded else "ok", "checks": checks}

@@ -3,7 +3,8 @@
 A session is one login on one device. Every token carries its session id
 (`sid`), so revoking a session kills its access and refresh tokens at once.
 Refresh tokens are single-use: each is recorded, spent on rotation, and a
-spent one presented again revokes its whole session (reuse detection).
+spent one presented again revokes its whole session (reuse detection), unless
+it comes back within JWT_REFRESH_REUSE_INTERVAL (two tabs refreshing at once).
 This is what "list my sessions" and "log out everywhere" build on.
 """
 
@@ -26,7 +27,9 @@ class AuthSession(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Indexed: after a Redis outage, the sessions revoked since a given time
+    # are looked up to delete their cached live keys (project.auth.revocation).
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     user_agent: Mapped[str | None] = mapped_column(String(255))
     ip_address: Mapped[str | None] = mapped_column(String(45))
 
@@ -41,3 +44,6 @@ class RefreshToken(db.Model):
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The jti this token was spent for: presented again within
+    # JWT_REFRESH_REUSE_INTERVAL, the same successor is re-issued.
+    replaced_by: Mapped[str | None] = mapped_column(String(36))

@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 
-from tests.auth.helpers import forget_users
+from tests.auth.helpers import claims, forget_users
 from tests.kit import LOGIN, LOGOUT, ME, PASSWORD, REFRESH, assert_unauthorized, bearer
 
 pytestmark = pytest.mark.committing
@@ -42,12 +42,29 @@ def test_tokens_from_one_instance_work_on_another(pair, login):
     assert b.post(REFRESH, headers=bearer(tokens["refresh_token"])).status_code == 200
 
 
-def test_refresh_rotation_on_one_instance_is_seen_by_the_other(pair, login):
+def test_refresh_race_across_instances_gets_one_successor(pair, login):
+    a, b, username = pair
+    tokens = login(username, via=a)
+
+    first = a.post(REFRESH, headers=bearer(tokens["refresh_token"]))
+    # The same token at the other instance, moments later (two tabs).
+    second = b.post(REFRESH, headers=bearer(tokens["refresh_token"]))
+
+    assert first.status_code == 200 and second.status_code == 200, second.json
+    assert (
+        claims(a.application, first.json["refresh_token"])["jti"]
+        == claims(b.application, second.json["refresh_token"])["jti"]
+    )
+    assert a.get(ME, headers=bearer(second.json["access_token"])).status_code == 200
+
+
+def test_refresh_rotation_on_one_instance_is_seen_by_the_other(pair, login, auth_clock):
     a, b, username = pair
     tokens = login(username, via=a)
 
     rotated = a.post(REFRESH, headers=bearer(tokens["refresh_token"]))
     assert rotated.status_code == 200
+    auth_clock.advance(a.application.config["JWT_REFRESH_REUSE_INTERVAL"] + 1)
 
     # The spent refresh token is refused by the other instance...
     assert_unauthorized(b.post(REFRESH, headers=bearer(tokens["refresh_token"])))

@@ -57,15 +57,27 @@ def test_not_ready_when_the_database_is_unreachable(build_app, caplog, database_
     assert "nonexistent" not in response.get_data(as_text=True)
 
 
-def test_not_ready_when_redis_is_unreachable(build_app, caplog):
+def test_redis_down_is_degraded_but_ready(build_app, caplog):
+    """Sessions, rate limits and the cache fall back without Redis: still serving."""
     app = build_app(REDIS_URL=CLOSED_REDIS)
 
-    with caplog.at_level(logging.ERROR, logger="project.health"):
+    with caplog.at_level(logging.WARNING, logger="project.common.redis"):
         response = app.test_client().get("/health/ready")
 
-    body = assert_problem(response, 503, path="/health/ready")
+    assert response.status_code == 200
+    assert response.json == {
+        "status": "degraded",
+        "checks": {"database": "ok", "redis": "degraded"},
+    }
+    assert "Redis unavailable" in caplog.text
+
+
+def test_not_ready_without_redis_when_it_is_required(build_app):
+    app = build_app(REDIS_URL=CLOSED_REDIS, REDIS_REQUIRED=True)
+
+    body = assert_problem(app.test_client().get("/health/ready"), 503, path="/health/ready")
+
     assert body["detail"] == "Not ready: redis unavailable."
-    assert "readiness: redis check failed" in caplog.text
 
 
 def test_live_stays_up_when_backends_are_down(build_app):
@@ -76,4 +88,4 @@ def test_live_stays_up_when_backends_are_down(build_app):
 
     assert client.get("/health/live").status_code == 200
     body = assert_problem(client.get("/health/ready"), 503)
-    assert body["detail"] == "Not ready: database, redis unavailable."
+    assert body["detail"] == "Not ready: database unavailable."

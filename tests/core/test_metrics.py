@@ -88,7 +88,9 @@ def test_rate_limit_rejections_are_counted(build_app, alice):
     assert after - before == 2
 
 
-def test_refresh_token_reuse_is_counted(metrics_app, client, alice):
+def test_refresh_token_reuse_is_counted(metrics_app, app, client, alice, monkeypatch):
+    # No grace interval: the second use of a refresh token is a reuse at once.
+    monkeypatch.setitem(app.config, "JWT_REFRESH_REUSE_INTERVAL", 0)
     scraper = metrics_app.test_client()
     before = sample(scrape(scraper), "postwell_refresh_token_reuse_detections_total")
     pair = client.post(LOGIN, json={"login": "alice", "password": PASSWORD}).json
