@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
-from sqlalchemy import Select, Update, func, select, update
+from sqlalchemy import Select, Update, func, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -58,6 +58,31 @@ def register(app: Flask, name: str, column: InstrumentedAttribute, actual: Colum
 
 def registered(app: Flask) -> dict[str, Counter]:
     return app.extensions.get(REGISTRY_KEY, {})
+
+
+def fix_statements(app: Flask) -> list[Update]:
+    """Every registered counter's fix, one UPDATE per table, for bulk loads (`flask seed`).
+
+    Each row's actual counts are computed once, in a derived table joined on
+    the primary key, and only drifted rows are written; a table with two
+    counters (posts: likes and comments) gets both in one statement, so each
+    drifted row is written once, not once per counter.
+    """
+    by_model: dict[type, list[Counter]] = {}
+    for _name, counter in sorted(registered(app).items()):
+        by_model.setdefault(counter.column.class_, []).append(counter)
+    statements = []
+    for model, group in by_model.items():
+        [key] = model.__table__.primary_key.columns
+        actual = select(key.label("key"), *(c.actual.label(c.column.key) for c in group)).subquery(
+            "actual"
+        )
+        values = {c.column.key: actual.c[c.column.key] for c in group}
+        if hasattr(model, "updated_at"):  # a recount is not an edit
+            values["updated_at"] = model.updated_at
+        drifted = or_(*(c.column != actual.c[c.column.key] for c in group))
+        statements.append(update(model).where(key == actual.c.key, drifted).values(values))
+    return statements
 
 
 @counters_cli.command("check")

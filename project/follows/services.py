@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import case, delete, literal, select, true, union, update
+from sqlalchemy import case, delete, func, literal, select, true, union, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -34,6 +34,14 @@ from project.users.models import User
 
 CANNOT_FOLLOW_SELF = "You cannot follow yourself."
 PUBLISHED = PostStatus.PUBLISHED.value
+
+# What the two counters count, correlated to users (for `flask counters check`).
+ACTUAL_FOLLOWER_COUNT = (
+    select(func.count(Follow.id)).where(Follow.followee_id == User.id).scalar_subquery()
+)
+ACTUAL_FOLLOWING_COUNT = (
+    select(func.count(Follow.id)).where(Follow.follower_id == User.id).scalar_subquery()
+)
 
 
 def adjust_follow_counts(*, follower_id: int, followee_id: int, delta: int) -> None:

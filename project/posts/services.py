@@ -29,6 +29,7 @@ from project.extensions import db
 from project.posts.models import Post, PostStatus
 from project.posts.search import matches
 from project.tags import services as tags
+from project.tags.models import Tag, post_tags
 from project.users.models import User
 from project.users.services import find_by_username, get_user
 
@@ -40,6 +41,15 @@ DRAFT = PostStatus.DRAFT.value
 ACTUAL_POST_COUNT = (
     select(func.count(Post.id))
     .where(Post.author_id == User.id, Post.status == PUBLISHED)
+    .scalar_subquery()
+)
+
+# What `tags.post_count` counts: the published posts carrying each tag. The
+# posts plugin registers it (tags knows posts by id only, not their status).
+ACTUAL_TAG_POST_COUNT = (
+    select(func.count())
+    .select_from(post_tags.join(Post, Post.id == post_tags.c.post_id))
+    .where(post_tags.c.tag_id == Tag.id, Post.status == PUBLISHED)
     .scalar_subquery()
 )
 
