@@ -19,10 +19,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import case, delete, func, literal, select, true, union, update
+from sqlalchemy import case, delete, literal, select, true, union, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from project.common import counters
 from project.common.exceptions import InvalidInput, NotFound
 from project.common.models import utcnow
 from project.common.pagination import Page, PageRequest, paginate
@@ -36,12 +37,8 @@ CANNOT_FOLLOW_SELF = "You cannot follow yourself."
 PUBLISHED = PostStatus.PUBLISHED.value
 
 # What the two counters count, correlated to users (for `flask counters check`).
-ACTUAL_FOLLOWER_COUNT = (
-    select(func.count(Follow.id)).where(Follow.followee_id == User.id).scalar_subquery()
-)
-ACTUAL_FOLLOWING_COUNT = (
-    select(func.count(Follow.id)).where(Follow.follower_id == User.id).scalar_subquery()
-)
+ACTUAL_FOLLOWER_COUNT = counters.Count(Follow.followee_id)
+ACTUAL_FOLLOWING_COUNT = counters.Count(Follow.follower_id)
 
 
 def adjust_follow_counts(*, follower_id: int, followee_id: int, delta: int) -> None:
