@@ -8,10 +8,12 @@ ANALYZE, SHOW) are written out.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
 import redis
@@ -20,6 +22,7 @@ from sqlalchemy import Engine, create_engine, func, select, text
 from bench import REPO, BenchError, log
 from project.config import database_url as sqlalchemy_url
 from project.posts.models import Post, PostStatus
+from project.tags.models import Tag
 from project.users.models import User
 
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/postwell_bench"
@@ -89,6 +92,12 @@ def analyze_database(url: str) -> tuple[float, str]:
         engine.dispose()
 
 
+# The feed scenario reads the feed of the user whose following count is closest to this.
+FEED_FOLLOWING = 200
+# Words too short or too common to make a search that reads like a user's.
+SHORT_WORD = 5
+
+
 @dataclass
 class DataSet:
     users: int
@@ -96,10 +105,28 @@ class DataSet:
     published: int
     published_post_ids: list[int]
     authors_with_posts: list[int]
+    # For the social scenarios (see bench/scenarios.py).
+    feed_reader: str = ""
+    feed_following: int = 0
+    commented_post_ids: list[int] = field(default_factory=list)
+    popular_tag: str = ""
+    common_word: str = ""
+    median_signup: str = ""
+
+
+def common_word(titles: list[str]) -> str:
+    """The most frequent word of at least SHORT_WORD letters in `titles`."""
+    words = Counter(
+        word
+        for title in titles
+        for word in re.findall(r"[a-z]+", title.lower())
+        if len(word) >= SHORT_WORD
+    )
+    return words.most_common(1)[0][0] if words else ""
 
 
 def inspect_data(url: str) -> DataSet:
-    """Counts, published post ids, and authors with published posts (`post_count`)."""
+    """Counts, ids to read, and what the social scenarios need, from the seeded rows."""
     engine = engine_for(url)
     try:
         with engine.connect() as conn:
@@ -108,9 +135,37 @@ def inspect_data(url: str) -> DataSet:
             published = select(Post.id).where(Post.status == PostStatus.PUBLISHED.value)
             post_ids = list(conn.scalars(published))
             authors = list(conn.scalars(select(User.id).where(User.post_count > 0)))
+            reader = conn.execute(
+                select(User.username, User.following_count)
+                .order_by(func.abs(User.following_count - FEED_FOLLOWING), User.id)
+                .limit(1)
+            ).first()
+            commented = list(
+                conn.scalars(
+                    select(Post.id).where(
+                        Post.comment_count > 0, Post.status == PostStatus.PUBLISHED.value
+                    )
+                )
+            )
+            tag = conn.scalar(select(Tag.name).order_by(Tag.post_count.desc(), Tag.id).limit(1))
+            titles = list(conn.scalars(select(Post.title).order_by(Post.id).limit(2_000)))
+            signups = select(User.created_at).order_by(User.created_at)
+            median = conn.scalar(signups.offset(users // 2).limit(1))
     finally:
         engine.dispose()
-    return DataSet(users, posts, len(post_ids), post_ids, authors)
+    return DataSet(
+        users,
+        posts,
+        len(post_ids),
+        post_ids,
+        authors,
+        feed_reader=reader.username if reader else "",
+        feed_following=reader.following_count if reader else 0,
+        commented_post_ids=commented,
+        popular_tag=tag or "",
+        common_word=common_word(titles),
+        median_signup=median.isoformat() if median else "",
+    )
 
 
 def flask_command(args: list[str], database_url: str, timeout: float) -> tuple[float, str]:

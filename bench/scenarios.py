@@ -17,7 +17,7 @@ from bench import BenchError, log
 from bench.client import Request, call_json
 from bench.database import DataSet
 from project.common.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from project.posts.cli import SEED_PASSWORD
+from project.users.seed import SEED_PASSWORD
 
 BASELINE = "health/live"
 # bench.bare_app: Flask and gunicorn alone, the most any endpoint could do.
@@ -45,6 +45,15 @@ class Fixture:
     username: str
     post_ids: list[int]
     author_ids: list[int]
+    # The social scenarios: a reader following ~200, posts with comments, a
+    # popular tag, a common word, the median sign-up time.
+    feed_token: str
+    feed_reader: str
+    feed_following: int
+    commented_post_ids: list[int]
+    popular_tag: str
+    common_word: str
+    median_signup: str
 
 
 def posts_path(limit: int, cursor: str | None = None) -> str:
@@ -72,12 +81,13 @@ def find_deep_cursor(port: int, pages: int) -> tuple[str, int]:
     return cursor, depth + 1
 
 
-def log_in(port: int) -> tuple[str, str]:
-    """Log in as the first listed (seeded) user: (username, access token)."""
-    users = call_json(port, "GET", "/api/v1/users?limit=1")
-    if not users["items"]:
-        raise BenchError("no users to log in as; seed the database first")
-    username = users["items"][0]["username"]
+def log_in(port: int, username: str | None = None) -> tuple[str, str]:
+    """Log in as `username`, or the first listed (seeded) user: (username, access token)."""
+    if username is None:
+        users = call_json(port, "GET", "/api/v1/users?limit=1")
+        if not users["items"]:
+            raise BenchError("no users to log in as; seed the database first")
+        username = users["items"][0]["username"]
     started = time.perf_counter()
     credentials = {"login": username, "password": SEED_PASSWORD}
     tokens = call_json(port, "POST", "/api/v1/auth/login", credentials)
@@ -98,6 +108,21 @@ def build_fixture(port: int, data: DataSet, deep_pages: int) -> Fixture:
     check = call_json(port, "GET", posts_path(MAX_LIMIT))
     if len(check["items"]) != MAX_LIMIT:
         raise BenchError(f"limit={MAX_LIMIT} returned {len(check['items'])} posts")
+    missing = [
+        what
+        for what, value in (
+            ("a user who follows others", data.feed_following),
+            ("a post with comments", data.commented_post_ids),
+            ("a tag", data.popular_tag),
+            ("a word in titles", data.common_word),
+        )
+        if not value
+    ]
+    if missing:
+        raise BenchError(f"the seeded data has no {', '.join(missing)}; seed more")
+    _, feed_token = log_in(port, data.feed_reader)
+    log(f"  feed reader {data.feed_reader} follows {data.feed_following}")
+    log(f"  tag {data.popular_tag!r}, search word {data.common_word!r}")
     return Fixture(
         deep_cursor=cursor,
         deep_page=page_number,
@@ -105,6 +130,13 @@ def build_fixture(port: int, data: DataSet, deep_pages: int) -> Fixture:
         username=username,
         post_ids=data.published_post_ids,
         author_ids=data.authors_with_posts,
+        feed_token=feed_token,
+        feed_reader=data.feed_reader,
+        feed_following=data.feed_following,
+        commented_post_ids=data.commented_post_ids,
+        popular_tag=data.popular_tag,
+        common_word=data.common_word,
+        median_signup=data.median_signup,
     )
 
 
@@ -113,13 +145,15 @@ def get(path: str, headers: dict[str, str] = JSON_HEADERS) -> Callable[[int], Re
     return lambda _index: ("GET", path, None, headers)
 
 
-def pick(ids: list[int], path: str) -> Callable[[int], Request]:
-    """A GET of `path` formatted with an id drawn at random, repeatably, per index."""
+def pick(
+    ids: list[int], path: str, method: str = "GET", headers: dict[str, str] = JSON_HEADERS
+) -> Callable[[int], Request]:
+    """A request of `path` formatted with an id drawn at random, repeatably, per index."""
     return lambda index: (
-        "GET",
+        method,
         path.format(id=ids[random.Random(index).randrange(len(ids))]),
         None,
-        JSON_HEADERS,
+        headers,
     )
 
 
@@ -163,13 +197,47 @@ def read_scenarios(port: int, fixture: Fixture, requests: int, warmup: int) -> l
             pick(fixture.author_ids, user_posts),
         ),
         scenario("users/me", "GET /api/v1/users/me (bearer)", get("/api/v1/users/me", auth)),
+        *social_scenarios(fixture, scenario),
     ]
+
+
+def social_scenarios(fixture: Fixture, scenario: Callable[..., Scenario]) -> list[Scenario]:
+    """The reads of the follows, comments, tags and search features."""
+    feed_auth = {**JSON_HEADERS, "Authorization": f"Bearer {fixture.feed_token}"}
+    feed = f"/api/v1/feed?limit={DEFAULT_LIMIT}"
+    search = f"/api/v1/posts?{urlencode({'q': fixture.common_word, 'limit': DEFAULT_LIMIT})}"
+    tagged = f"/api/v1/posts?{urlencode({'tag': fixture.popular_tag, 'limit': DEFAULT_LIMIT})}"
+    stats = "/api/v1/users?" + urlencode(
+        {"sort": "-post_count", "created_after": fixture.median_signup, "limit": DEFAULT_LIMIT}
+    )
+    comments = f"/api/v1/posts/{{id}}/comments?limit={DEFAULT_LIMIT}"
+    return [
+        scenario(
+            "feed",
+            f"GET {feed} (bearer; follows {fixture.feed_following})",
+            get(feed, feed_auth),
+        ),
+        scenario("posts/search", f"GET {search}", get(search)),
+        scenario("posts/tag", f"GET {tagged}", get(tagged)),
+        scenario(
+            "posts/comments",
+            "GET /api/v1/posts/{random id with comments}/comments",
+            pick(fixture.commented_post_ids, comments),
+        ),
+        scenario("users/stats", f"GET {stats}", get(stats)),
+    ]
+
+
+def like(fixture: Fixture) -> Callable[[int], Request]:
+    """PUT a like on a random published post (a repeat is an idempotent 2xx)."""
+    headers = {**JSON_HEADERS, "Authorization": f"Bearer {fixture.token}"}
+    return pick(fixture.post_ids, "/api/v1/posts/{id}/like", "PUT", headers)
 
 
 def build_scenarios(
     port: int, bare_port: int, fixture: Fixture, requests: int, writes: int, concurrency: int
 ) -> tuple[list[Scenario], list[Scenario]]:
-    """The read scenarios (run interleaved) and the write scenario (run after them).
+    """The read scenarios (run interleaved) and the write scenarios (run after them).
 
     The reads start with the bare Flask ceiling, served on `bare_port`. Writes
     go last: published bench posts would otherwise take over the first page
@@ -193,4 +261,12 @@ def build_scenarios(
         writes,
         min(warmup, writes),
     )
-    return reads, [create]
+    like_post = Scenario(
+        "posts/like",
+        "PUT /api/v1/posts/{random id}/like (bearer)",
+        port,
+        like(fixture),
+        writes,
+        min(warmup, writes),
+    )
+    return reads, [create, like_post]

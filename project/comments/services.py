@@ -21,6 +21,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import joinedload
 
 from project.comments.models import Comment
+from project.common import counters
 from project.common.exceptions import Forbidden, NotFound
 from project.common.pagination import Page, PageRequest, paginate
 from project.extensions import db
@@ -29,9 +30,7 @@ from project.posts.services import visible_post
 from project.users.models import User
 
 # What `posts.comment_count` counts, correlated to posts (for `flask counters check`).
-ACTUAL_COMMENT_COUNT = (
-    select(func.count(Comment.id)).where(Comment.post_id == Post.id).scalar_subquery()
-)
+ACTUAL_COMMENT_COUNT = counters.Count(Comment.post_id)
 
 
 def adjust_comment_count(post_id: int, delta: int) -> None:

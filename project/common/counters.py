@@ -3,9 +3,12 @@
 A counter is a column kept in step with the rows it counts by the plugin
 that writes those rows (`users.post_count` by posts, `posts.comment_count`
 by comments, `posts.like_count` by likes...). Each plugin registers its
-counters here in `init_app` with the correlated subquery that recomputes
-them; the command then checks every registered counter with one aggregate
-SELECT each and, with `--fix`, repairs it with one UPDATE each.
+counters here in `init_app` with a `Count` saying what they count (the rows
+of a table, by a foreign key to the counter's table, with a filter); the
+command then checks every registered counter with one aggregate SELECT each
+(a correlated subquery) and, with `--fix`, repairs it with one UPDATE each.
+`fix_statements` recounts whole tables at once for bulk loads (`flask seed`),
+from the same `Count` as a GROUP BY.
 """
 
 from __future__ import annotations
@@ -15,9 +18,10 @@ from dataclasses import dataclass
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
-from sqlalchemy import Select, Update, func, select, update
+from sqlalchemy import Select, Update, func, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.expression import FromClause
 
 from project.extensions import db
 
@@ -27,11 +31,40 @@ counters_cli = AppGroup("counters", help="Audit the stored counters.")
 
 
 @dataclass(frozen=True)
+class Count:
+    """What a counter counts: rows of `source` (default: `key`'s table) matching
+    `where`, each counted for the row whose primary key `key` holds."""
+
+    key: ColumnElement
+    where: tuple[ColumnElement, ...] = ()
+    source: FromClause | None = None
+
+    def correlated(self, parent_key: ColumnElement) -> ColumnElement:
+        """The count of one row of the counter's table (a correlated subquery)."""
+        return (
+            select(func.count())
+            .select_from(self.source if self.source is not None else self.key.table)
+            .where(self.key == parent_key, *self.where)
+            .scalar_subquery()
+        )
+
+    def grouped(self) -> Select:
+        """(key, n) for every row with at least one: one pass, for whole-table recounts."""
+        return (
+            select(self.key.label("key"), func.count().label("n"))
+            .select_from(self.source if self.source is not None else self.key.table)
+            .where(*self.where)
+            .group_by(self.key)
+        )
+
+
+@dataclass(frozen=True)
 class Counter:
     """`column` stores what `actual` (a subquery correlated to its table) computes."""
 
     column: InstrumentedAttribute
     actual: ColumnElement
+    count: Count | None = None
 
     @property
     def check_sql(self) -> Select:
@@ -49,15 +82,57 @@ class Counter:
         return update(model).where(self.column != self.actual).values(values)
 
 
-def register(app: Flask, name: str, column: InstrumentedAttribute, actual: ColumnElement) -> None:
-    """Declare the counter `name` (e.g. "posts.like_count") for `flask counters check`."""
-    app.extensions.setdefault(REGISTRY_KEY, {})[name] = Counter(column, actual)
+def register(
+    app: Flask, name: str, column: InstrumentedAttribute, actual: Count | ColumnElement
+) -> None:
+    """Declare the counter `name` (e.g. "posts.like_count") for `flask counters check`.
+
+    `actual` is a `Count`, or a scalar subquery correlated to `column`'s table.
+    """
+    if isinstance(actual, Count):
+        [key] = column.class_.__table__.primary_key.columns
+        counter = Counter(column, actual.correlated(key), actual)
+    else:
+        counter = Counter(column, actual)
+    app.extensions.setdefault(REGISTRY_KEY, {})[name] = counter
     if counters_cli.name not in app.cli.commands:
         app.cli.add_command(counters_cli)
 
 
 def registered(app: Flask) -> dict[str, Counter]:
     return app.extensions.get(REGISTRY_KEY, {})
+
+
+def fix_statements(app: Flask) -> list[Update]:
+    """Every registered counter's fix, one UPDATE per table, for bulk loads (`flask seed`).
+
+    Each row's actual counts are computed once, in a derived table joined on
+    the primary key (from each `Count`'s GROUP BY, outer-joined to the table:
+    a hash aggregate, not a subquery per row), and only drifted rows are
+    written; a table with two counters (posts: likes and comments) gets both
+    in one statement, so each drifted row is written once, not once per counter.
+    """
+    by_model: dict[type, list[Counter]] = {}
+    for _name, counter in sorted(registered(app).items()):
+        by_model.setdefault(counter.column.class_, []).append(counter)
+    statements = []
+    for model, group in by_model.items():
+        [key] = model.__table__.primary_key.columns
+        columns, source = [key.label("key")], model.__table__
+        for counter in group:
+            if counter.count is None:
+                columns.append(counter.actual.label(counter.column.key))
+                continue
+            totals = counter.count.grouped().subquery()
+            source = source.outerjoin(totals, totals.c.key == key)
+            columns.append(func.coalesce(totals.c.n, 0).label(counter.column.key))
+        actual = select(*columns).select_from(source).subquery("actual")
+        values = {c.column.key: actual.c[c.column.key] for c in group}
+        if hasattr(model, "updated_at"):  # a recount is not an edit
+            values["updated_at"] = model.updated_at
+        drifted = or_(*(c.column != actual.c[c.column.key] for c in group))
+        statements.append(update(model).where(key == actual.c.key, drifted).values(values))
+    return statements
 
 
 @counters_cli.command("check")

@@ -23,6 +23,7 @@ from sqlalchemy import case, delete, literal, select, true, union, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from project.common import counters
 from project.common.exceptions import InvalidInput, NotFound
 from project.common.models import utcnow
 from project.common.pagination import Page, PageRequest, paginate
@@ -34,6 +35,10 @@ from project.users.models import User
 
 CANNOT_FOLLOW_SELF = "You cannot follow yourself."
 PUBLISHED = PostStatus.PUBLISHED.value
+
+# What the two counters count, correlated to users (for `flask counters check`).
+ACTUAL_FOLLOWER_COUNT = counters.Count(Follow.followee_id)
+ACTUAL_FOLLOWING_COUNT = counters.Count(Follow.follower_id)
 
 
 def adjust_follow_counts(*, follower_id: int, followee_id: int, delta: int) -> None:

@@ -5,15 +5,17 @@ Hooks it installs in the app (see `init_app`):
 * `posts.like_count`, which it keeps (`project.likes.services`), in
   `flask counters check`;
 * a `user_deleting` receiver taking a deleted user's likes off the counts of
-  the posts they liked.
+  the posts they liked;
+* the likes step of `flask seed` (`project.likes.seed`).
 """
 
 from flask import Flask
 
-from project.common import counters, viewer
+from project.common import counters, seeding, viewer
 from project.likes import services
 from project.likes.models import Like
 from project.likes.routes import blp
+from project.likes.seed import seed_likes
 from project.posts.models import Post
 from project.users.services import user_deleting
 
@@ -25,3 +27,4 @@ def init_app(app: Flask) -> None:
     counters.register(app, "posts.like_count", Post.like_count, services.ACTUAL_LIKE_COUNT)
     # Module-level and strongly held: connecting again (another app) is a no-op.
     user_deleting.connect(services.fix_counts_for_deleted_user, weak=False)
+    seeding.register(app, "likes", seed_likes, order=50)

@@ -19,9 +19,10 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import contains_eager, joinedload
 
+from project.common import counters
 from project.common.models import utcnow
 from project.common.pagination import Page, PageRequest, paginate
 from project.common.sql import insert_ignore
@@ -33,7 +34,7 @@ from project.users.models import User
 from project.users.services import get_user
 
 # What `posts.like_count` counts, correlated to posts (for `flask counters check`).
-ACTUAL_LIKE_COUNT = select(func.count()).where(Like.post_id == Post.id).scalar_subquery()
+ACTUAL_LIKE_COUNT = counters.Count(Like.post_id)
 
 
 def adjust_like_count(post_id: int, delta: int) -> None:

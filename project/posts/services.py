@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
+from project.common import counters
 from project.common.exceptions import AuthenticationRequired, Forbidden, NotFound
 from project.common.fields import MAX_ID
 from project.common.pagination import Page, PageRequest, paginate
@@ -29,6 +30,7 @@ from project.extensions import db
 from project.posts.models import Post, PostStatus
 from project.posts.search import matches
 from project.tags import services as tags
+from project.tags.models import post_tags
 from project.users.models import User
 from project.users.services import find_by_username, get_user
 
@@ -37,10 +39,14 @@ DRAFT = PostStatus.DRAFT.value
 
 
 # What `users.post_count` counts, correlated to users (for `flask counters check`).
-ACTUAL_POST_COUNT = (
-    select(func.count(Post.id))
-    .where(Post.author_id == User.id, Post.status == PUBLISHED)
-    .scalar_subquery()
+ACTUAL_POST_COUNT = counters.Count(Post.author_id, (Post.status == PUBLISHED,))
+
+# What `tags.post_count` counts: the published posts carrying each tag. The
+# posts plugin registers it (tags knows posts by id only, not their status).
+ACTUAL_TAG_POST_COUNT = counters.Count(
+    post_tags.c.tag_id,
+    (Post.status == PUBLISHED,),
+    post_tags.join(Post, Post.id == post_tags.c.post_id),
 )
 
 

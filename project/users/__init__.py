@@ -3,18 +3,20 @@
 Hooks it installs in the app (see `init_app`):
 * the token user loader (`project.common.auth.TokenHooks.load_user`);
 * the viewer provider of `User`'s private fields (`project.common.viewer`);
-* the `flask users` commands.
+* the `flask users` commands;
+* the users step of `flask seed` (`project.users.seed`).
 """
 
 from flask import Flask
 
-from project.common import viewer
+from project.common import seeding, viewer
 from project.common.auth import token_hooks
 from project.extensions import db
 from project.users import services
 from project.users.cli import users_cli
 from project.users.models import User
 from project.users.routes import blp
+from project.users.seed import seed_users
 
 __all__ = ["blp", "init_app", "User"]
 
@@ -32,3 +34,4 @@ def init_app(app: Flask) -> None:
     token_hooks(app).load_user = load_user
     viewer.provide(app, User, services.private_fields)
     app.cli.add_command(users_cli)
+    seeding.register(app, "users", seed_users, order=10)

@@ -1,64 +1,88 @@
-"""Fake users for `flask seed` (the command lives in the posts plugin, which seeds both)."""
+"""The users step of `flask seed`: fake accounts, and who is popular.
+
+It shares `SeededUsers` under "users": every user's id, most popular first
+(a random ranking, drawn from the run's generator), for the later steps to
+skew toward (who writes, who is followed, whose posts are liked).
+"""
 
 from __future__ import annotations
 
-import random
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import timedelta
 
-from faker import Faker
-from sqlalchemy import insert
+from sqlalchemy import func, select
 
-from project.common.cli import progress
+from project.common.security import hash_password
+from project.common.seeding import SeedContext
 from project.extensions import db
 from project.users.identity import identity_key
 from project.users.models import User
 
-BATCH = 5_000
+SEED_PASSWORD = "postwell-seed"
+COLUMNS = (
+    "username",
+    "username_key",
+    "email",
+    "email_key",
+    "display_name",
+    "bio",
+    "password_hash",
+    "is_admin",
+    "post_count",
+    "follower_count",
+    "following_count",
+    "created_at",
+    "updated_at",
+)
 
 
-def user_rows(
-    numbers: range,
-    *,
-    fake: Faker,
-    rng: random.Random,
-    run_tag: str,
-    password_hash: str,
-    now: datetime,
-) -> list[dict]:
-    rows = []
-    for number in numbers:
+@dataclass(frozen=True)
+class SeededUsers:
+    """Every user id (seeded now or before), most popular first; and the new ones."""
+
+    ranked: list[int]
+    new: list[int]
+
+
+def user_rows(ctx: SeedContext, count: int, password_hash: str):
+    fake, rng = ctx.fake, ctx.rng
+    for number in range(count):
         # Shorten the Faker part, never the unique suffix (20 chars max).
-        suffix = f"_{run_tag}{number:x}"
+        suffix = f"_{ctx.run_tag}{number:x}"
         name = fake.user_name()[: 20 - len(suffix)] + suffix
-        created = now - timedelta(days=rng.uniform(30, 365))
-        rows.append(
-            {
-                "username": name,
-                "username_key": identity_key(name),
-                "email": f"{name}@example.com",
-                "email_key": identity_key(f"{name}@example.com"),
-                "display_name": fake.name()[:50],
-                "bio": fake.sentence(nb_words=12)[:500],
-                "password_hash": password_hash,
-                "is_admin": False,
-                "post_count": 0,
-                "created_at": created,
-                "updated_at": created,
-            }
+        email = f"{name}@example.com"
+        created = ctx.now - timedelta(days=rng.uniform(30, 365))
+        yield (
+            name,
+            identity_key(name),
+            email,
+            identity_key(email),
+            fake.name()[:50],
+            fake.sentence(nb_words=12)[:500],
+            password_hash,
+            False,
+            0,
+            0,
+            0,
+            created,
+            created,
         )
-    return rows
 
 
-def seed_users(
-    count: int, *, fake: Faker, rng: random.Random, run_tag: str, password_hash: str, now: datetime
-) -> None:
-    """Insert `count` users in batches; `run_tag` keeps usernames unique across runs."""
-    with progress(count, "users") as bar:
-        for start in range(0, count, BATCH):
-            numbers = range(start, min(start + BATCH, count))
-            rows = user_rows(
-                numbers, fake=fake, rng=rng, run_tag=run_tag, password_hash=password_hash, now=now
-            )
-            db.session.execute(insert(User), rows)
-            db.session.commit()
-            bar.update(len(rows))
+def seed_users(ctx: SeedContext) -> None:
+    """Insert the users asked for; share every user id, ranked by popularity.
+
+    One password hash for all (argon2 is slow on purpose: ten thousand hashes
+    would dominate the run).
+    """
+    count = ctx.volumes.users
+    before = db.session.scalar(select(func.max(User.id))) or 0
+    if count:
+        rows = user_rows(ctx, count, hash_password(SEED_PASSWORD))
+        ctx.insert(User.__table__, COLUMNS, rows, total=count)
+    ids = list(db.session.scalars(select(User.id).order_by(User.id)))
+    new = [user_id for user_id in ids if user_id > before]
+    ranked = list(ids)
+    ctx.rng.shuffle(ranked)
+    ctx.share("users", SeededUsers(ranked=ranked, new=new))
+    ctx.report(f"{count} users (password: {SEED_PASSWORD})")
