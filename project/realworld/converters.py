@@ -18,6 +18,18 @@ class NameConverter(BaseConverter):
     regex = "[^/]+"
 
 
+class SlugConverter(NameConverter):
+    """An article slug; never `feed`, so `/api/articles/feed` is the feed's alone.
+
+    (A slug ends with its post id: no article is called `feed`.) Without this,
+    `PUT /api/articles/feed` would reach the article route, and `Allow` would
+    list its methods for the feed. Excluded by the pattern itself: Werkzeug
+    computes `Allow` from patterns, without calling `to_python`.
+    """
+
+    regex = "(?!feed(?:/|$))[^/]+"
+
+
 class CommentIdConverter(BaseConverter):
     """A comment id; anything but 1..MAX_ID becomes 0, which names no comment."""
 
@@ -34,5 +46,6 @@ class CommentIdConverter(BaseConverter):
 
 CONVERTERS = {
     "rw_name": (NameConverter, {"type": "string", "minLength": 1}),
+    "rw_slug": (SlugConverter, {"type": "string", "minLength": 1}),
     "rw_comment_id": (CommentIdConverter, {"type": "integer", "minimum": 1, "maximum": MAX_ID}),
 }

@@ -295,7 +295,7 @@ class Feed(MethodView):
 POST_FIELDS = {"title": "title", "description": "summary", "body": "body", "tag_list": "tags"}
 
 
-@blp.route("/articles/<rw_name:slug>")
+@blp.route("/articles/<rw_slug:slug>")
 class Article(MethodView):
     @token_required(blp, optional=True)
     @blp.response(200, ConduitArticleEnvelope)
@@ -326,7 +326,7 @@ class Article(MethodView):
             posts.delete_post(post=post, actor=current_user)
 
 
-@blp.route("/articles/<rw_name:slug>/favorite")
+@blp.route("/articles/<rw_slug:slug>/favorite")
 class Favorite(MethodView):
     @token_required(blp)
     @blp.response(200, ConduitArticleEnvelope)
@@ -352,7 +352,7 @@ class Favorite(MethodView):
 # --- comments ------------------------------------------------------------------
 
 
-@blp.route("/articles/<rw_name:slug>/comments")
+@blp.route("/articles/<rw_slug:slug>/comments")
 class Comments(MethodView):
     @token_required(blp, optional=True)
     @blp.response(200, ConduitCommentsEnvelope)
@@ -376,7 +376,7 @@ class Comments(MethodView):
         return {"comment": services.remarks([comment], current_user)[0]}
 
 
-@blp.route("/articles/<rw_name:slug>/comments/<rw_comment_id:comment_id>")
+@blp.route("/articles/<rw_slug:slug>/comments/<rw_comment_id:comment_id>")
 class CommentById(MethodView):
     @token_required(blp)
     @blp.response(204)

@@ -46,8 +46,10 @@ class _NotBlank:
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs["error_messages"] = {**BLANK_MESSAGES, **kwargs.get("error_messages", {})}
-        kwargs.setdefault("metadata", {}).setdefault("minLength", 1)
         super().__init__(*args, **kwargs)
+        # The spec says so too, unless a longer minimum is documented already.
+        if not any(isinstance(rule, ma.validate.Length) and rule.min for rule in self.validators):
+            self.metadata = {"minLength": 1, **self.metadata}
 
     def _deserialize(self, value, attr, data, **kwargs):
         if value == "":

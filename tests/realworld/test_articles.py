@@ -329,3 +329,10 @@ def test_extra_properties_are_ignored(client, alice, write, conduit):
     )
     assert response.status_code == 200
     assert response.json["article"]["body"] == "changed"
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "POST"])
+def test_the_feed_is_not_an_article(client, alice, conduit, method):
+    response = client.open("/api/articles/feed", method=method, headers=conduit(alice), json={})
+    assert response.status_code == 405
+    assert set(response.headers["Allow"].replace(" ", "").split(",")) == {"GET", "HEAD", "OPTIONS"}
