@@ -29,6 +29,8 @@ DEFAULT_PLUGINS = (
     "project.comments",
     "project.likes",
     "project.follows",
+    # The RealWorld (Conduit) API at /api, over all of the above: last.
+    "project.realworld",
 )
 
 

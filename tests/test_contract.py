@@ -49,6 +49,7 @@ from tests.kit import LOGIN, ME, PASSWORD, bearer
 
 SPEC_PATH = "/api/v1/openapi.json"
 FOLLOW_PATH = "/api/v1/users/{user_id}/follow"
+REALWORLD_FOLLOW_PATH = "/api/profiles/{username}/follow"
 # Fuzzing-phase examples per operation and identity; the examples and
 # coverage phases add their own (bounded) cases on top.
 MAX_EXAMPLES = int(os.environ.get("CONTRACT_EXAMPLES", 25))
@@ -80,6 +81,7 @@ class Identity:
         self.user_id: int | None = None
         self.post_id: int | None = None
         self.someone_else: int | None = None  # another user's id, to follow
+        self.someone_else_name: str | None = None  # and their username
         if mode != "anonymous":
             self.register()
 
@@ -155,6 +157,13 @@ class Identity:
             # test_edge_input_is_rejected covers it. Follow someone else.
             case.path_parameters["user_id"] = self.someone_else
         if (
+            case.operation.path == REALWORLD_FOLLOW_PATH
+            and self.username is not None
+            and (case.path_parameters or {}).get("username", "").lower() == self.username
+        ):
+            # The same rule through the RealWorld API (/api, project.realworld).
+            case.path_parameters["username"] = self.someone_else_name
+        if (
             self.mode != "anonymous"
             and is_positive(case, ParameterLocation.BODY)
             and isinstance(case.body, dict)
@@ -211,6 +220,7 @@ def contract_identity(request: pytest.FixtureRequest, app: Flask, client: FlaskC
     other = Identity(app, client, "user")
     identity = Identity(app, client, request.param)
     identity.someone_else = other.user_id
+    identity.someone_else_name = other.username
     return identity
 
 

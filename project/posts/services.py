@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from blinker import Namespace
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
@@ -36,6 +37,11 @@ from project.users.services import find_by_username, get_user
 
 PUBLISHED = PostStatus.PUBLISHED.value
 DRAFT = PostStatus.DRAFT.value
+
+signals = Namespace()
+# Sent when a new post has its id, before the commit (one transaction):
+# plugins that keep rows per post (the RealWorld slug) add theirs here.
+post_created = signals.signal("post-created")
 
 
 # What `users.post_count` counts, correlated to users (for `flask counters check`).
@@ -134,6 +140,7 @@ def create_post(*, author: User, data: dict[str, Any]) -> Post:
     published = post.status == PUBLISHED
     tags.set_post_tags(post_id=post.id, names=names, was_published=False, is_published=published)
     adjust_post_count(author.id, published_delta(None, post.status))
+    post_created.send(post)
     db.session.commit()
     return post
 

@@ -11,14 +11,16 @@ from project.common.fields import SafeText
 from project.common.pagination import PaginationQuerySchema
 from project.tags.models import NAME_MAX, TAGS_MOST_USED
 
-# What is stored: a lower-case slug.
-TAG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+# What is stored: a lower-case slug; words of letters, digits and underscores
+# (RealWorld's conformance suite tags articles `d_<n>`: see project.realworld).
+TAG_PATTERN = r"^[a-z0-9_]+(-[a-z0-9_]+)*$"
 # What is accepted: the same in any case, with spaces around (trimmed, lower-cased).
-INPUT_PATTERN = r"^ *[A-Za-z0-9]+(-[A-Za-z0-9]+)* *$"
+INPUT_PATTERN = r"^ *[A-Za-z0-9_]+(-[A-Za-z0-9_]+)* *$"
 _INPUT_RE = re.compile(INPUT_PATTERN)
 MAX_TAGS = 10
 TAG_ERROR = (
-    f"A tag is 1 to {NAME_MAX} letters, digits and single hyphens (e.g. `web-dev`); "
+    f"A tag is 1 to {NAME_MAX} letters, digits, underscores and single hyphens "
+    "(e.g. `web-dev`); "
     "it is stored lower-cased."
 )
 

@@ -115,7 +115,7 @@ def test_unknown_tag_is_an_empty_list(client, alice, tagged):
     assert response.json == {"items": [], "next_cursor": None}
 
 
-@pytest.mark.parametrize("tag", ["no%20way", "a_b", "x" * 31, "a%00b", ""])
+@pytest.mark.parametrize("tag", ["no%20way", "a.b", "x" * 31, "a%00b", ""])
 def test_invalid_tag_filter_is_422(client, tag):
     assert_field_errors(client.get(f"{POSTS}?tag={tag}"), "query", "tag")
 

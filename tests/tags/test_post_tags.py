@@ -53,7 +53,7 @@ def test_ten_tags_are_accepted(client, alice, auth):
     "tags",
     [
         ["has space"],
-        ["under_score"],
+        ["dot.ted"],
         ["-leading"],
         ["trailing-"],
         ["double--hyphen"],
