@@ -313,3 +313,20 @@ def test_update_with_invalid_values_is_422(client, register):
             client.put(USER, json={"user": fields}, headers=token_auth(token)), 422
         )
         assert set(errors) == {field}
+
+
+@pytest.mark.parametrize("field", ["username", "email"])
+@pytest.mark.parametrize("blank", ["", None])
+def test_update_to_a_blank_username_or_email_is_422_and_keeps_it(
+    client, session, register, field, blank
+):
+    # Unlike bio and image, these are required: blank or null is refused, not cleared.
+    token = register("auth_keep", email="keep@test.com")["token"]
+
+    response = client.put(USER, json={"user": {field: blank}}, headers=token_auth(token))
+
+    assert_errors(response, 422, {field: ["can't be blank"]})
+    user = client.get(USER, headers=token_auth(token)).json["user"]
+    assert (user["username"], user["email"]) == ("auth_keep", "keep@test.com")
+    stored = session.scalar(sa.select(User).where(User.username_key == "auth_keep"))
+    assert stored.email_key == "keep@test.com"
