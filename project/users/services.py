@@ -5,7 +5,7 @@ Raises domain errors (`project.common.exceptions`); knows nothing of HTTP.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from project.common.exceptions import Conflict, Forbidden, NotFound
+from project.common.models import ensure_version
 from project.common.pagination import Page, PageRequest, paginate
 from project.common.security import hash_password, needs_rehash, verify_password
 from project.extensions import db
@@ -168,8 +169,20 @@ def check_password_change(*, user: User, actor: User, data: dict[str, Any]) -> N
         raise Forbidden("The current password is wrong.")
 
 
-def update_user(*, user: User, actor: User, data: dict[str, Any]) -> User:
+def update_user(
+    *,
+    user: User,
+    actor: User,
+    data: dict[str, Any],
+    expected_version: Collection[int] | None = None,
+) -> User:
+    """Change a profile; `expected_version`: the versions the client read (If-Match).
+
+    Not locked: the version column makes a write based on a row that changed
+    meanwhile match nothing (StaleDataError, 412).
+    """
     ensure_can_manage(user=user, actor=actor)
+    ensure_version(user.version, expected_version, "user")
     if "is_admin" in data and not actor.is_admin:
         raise Forbidden("Only admins can grant or revoke admin rights.")
     check_password_change(user=user, actor=actor, data=data)
@@ -187,9 +200,12 @@ def update_user(*, user: User, actor: User, data: dict[str, Any]) -> User:
     return user
 
 
-def delete_user(*, user: User, actor: User) -> None:
+def delete_user(
+    *, user: User, actor: User, expected_version: Collection[int] | None = None
+) -> None:
     """Delete a user; their posts and sessions go with them (ON DELETE CASCADE)."""
     ensure_can_manage(user=user, actor=actor)
+    ensure_version(user.version, expected_version, "user")
     user_deleting.send(user)
     db.session.delete(user)
     db.session.commit()
