@@ -11,7 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from project import http_headers, metrics, observability
 from project.api import PostwellApi, build_api
-from project.common import blueprint, hosts, ratelimit
+from project.common import blueprint, conditional, hosts, ratelimit
 from project.common import redis as redis_client
 from project.common.auth import check_token_hooks
 from project.config import config_class
@@ -27,6 +27,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     load_config(app, config)
     observability.init_app(app)
     http_headers.init_app(app)
+    conditional.init_app(app)  # ETag, Cache-Control, Vary; 304 for a current If-None-Match
     register_extensions(app)
     metrics.init_app(app)
     api = build_api(app)

@@ -19,6 +19,7 @@ from flask.cli import AppGroup
 from flask_smorest import Api
 from flask_smorest.spec import openapi_cli as smorest_openapi_cli
 
+from project.common.conditional import API_PREFIX, ETAG_HEADERS, IF_MATCH, IF_NONE_MATCH
 from project.errors import PROBLEM_JSON, ProblemSchema, handle_http_exception
 
 
@@ -33,6 +34,10 @@ class ErrorResponsesPlugin(BasePlugin):
       MAX_CONTENT_LENGTH, not sent as JSON: see `project.common.blueprint`);
     * 404 where the path has parameters (an id out of range matches no route);
     * 500 and 503 (the database is unreachable or too slow: `Retry-After`) everywhere.
+
+    And HTTP caching (`project.common.conditional`): every API GET documents
+    its `ETag`, `Cache-Control` and `Vary` headers, `If-None-Match` and the
+    304; every operation that documents a 412 takes `If-Match`.
     """
 
     def init_spec(self, spec: APISpec) -> None:
@@ -59,6 +64,26 @@ class ErrorResponsesPlugin(BasePlugin):
                 statuses.append(404)
             for status in statuses:
                 responses.setdefault(str(status), http.HTTPStatus(status).name)
+        if path and path.startswith(API_PREFIX):
+            self.document_conditionals(operations or {})
+
+    @staticmethod
+    def document_conditionals(operations: dict) -> None:
+        for method, operation in operations.items():
+            responses = operation.setdefault("responses", {})
+            parameters = operation.setdefault("parameters", [])
+            # flask-smorest keys responses by int, apispec by str: read both.
+            ok = responses.get(200, responses.get("200"))
+            if method == "get" and isinstance(ok, dict):
+                ok["headers"] = {**ok.get("headers", {}), **ETAG_HEADERS}
+                responses[304] = {
+                    "description": "Not Modified: the ETag sent in If-None-Match is current;"
+                    " no body.",
+                    "headers": ETAG_HEADERS,
+                }
+                parameters.append(IF_NONE_MATCH)
+            if 412 in responses or "412" in responses:
+                parameters.append(IF_MATCH)
 
 
 class PostwellApi(Api):

@@ -18,6 +18,7 @@ from typing import Any
 import marshmallow as ma
 import psycopg
 import sqlalchemy.exc as sa_exc
+import sqlalchemy.orm.exc as orm_exc
 from flask import Flask, Response, abort, current_app, g, json, request
 from werkzeug.exceptions import HTTPException
 
@@ -28,6 +29,7 @@ from project.common.exceptions import (
     Forbidden,
     InvalidInput,
     NotFound,
+    PreconditionFailed,
 )
 from project.extensions import db
 
@@ -86,6 +88,7 @@ DEFAULT_DETAILS = {
     403: "You are not allowed to do this.",
     404: "The requested resource was not found.",
     405: "This method is not allowed on this resource.",
+    412: "The resource has changed since you read it; fetch it again.",
     413: "The request body is too large.",
     422: "The request was well-formed but contains invalid values.",
     429: "Too many requests; slow down.",
@@ -142,6 +145,7 @@ DOMAIN_STATUSES: dict[type[DomainError], int] = {
     Forbidden: 403,
     NotFound: 404,
     Conflict: 409,
+    PreconditionFailed: 412,
 }
 
 
@@ -202,6 +206,25 @@ def handle_database_error(error: sa_exc.SQLAlchemyError) -> Response:
     return problem(503, DATABASE_UNAVAILABLE, headers={"Retry-After": DATABASE_RETRY_AFTER})
 
 
+# --- a lost update the database refused: 412, like a stale If-Match ---------
+
+LOST_UPDATE = (
+    "The resource was changed by another request while this one was being applied; "
+    "nothing was written: fetch it again and reapply your change."
+)
+
+
+def handle_stale_data(error: orm_exc.StaleDataError) -> Response:
+    """A versioned UPDATE or DELETE matched no row: another request changed it first.
+
+    Two requests can both pass the If-Match check; the version column makes
+    the second write touch nothing (`project.common.models.VersionMixin`).
+    """
+    with contextlib.suppress(sa_exc.SQLAlchemyError):
+        db.session.rollback()
+    return problem(412, LOST_UPDATE)
+
+
 # --- request heads too large: the app answers, so the answer is problem+json ---
 # gunicorn.conf.py sets gunicorn's own limits higher than these. The URI limit
 # leaves room for a search query of several thousand characters (422, not 414).
@@ -235,4 +258,5 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(sa_exc.DBAPIError, handle_database_error)
     app.register_error_handler(sa_exc.TimeoutError, handle_database_error)
+    app.register_error_handler(orm_exc.StaleDataError, handle_stale_data)
     app.before_request(check_request_head)

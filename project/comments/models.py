@@ -5,14 +5,14 @@ from __future__ import annotations
 from sqlalchemy import ForeignKey, Index, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from project.common.models import TimestampMixin
+from project.common.models import TimestampMixin, VersionMixin
 from project.common.pagination import Keyset
 from project.extensions import db
 from project.posts.models import Post
 from project.users.models import User
 
 
-class Comment(TimestampMixin, db.Model):
+class Comment(TimestampMixin, VersionMixin, db.Model):
     __tablename__ = "comments"
 
     id: Mapped[int] = mapped_column(primary_key=True)

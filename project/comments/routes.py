@@ -15,6 +15,7 @@ from project.comments.schemas import (
 )
 from project.common.auth import auth_required, viewer
 from project.common.blueprint import Blueprint
+from project.common.conditional import if_match_versions, versioned
 from project.common.fields import ID
 
 blp = Blueprint("comments", __name__, url_prefix="/api/v1", description="Comments on posts")
@@ -45,6 +46,7 @@ class CommentById(MethodView):
     @auth_required(blp, optional=True)
     @blp.response(200, CommentSchema)
     @blp.alt_response(404, response="NOT_FOUND")
+    @versioned
     def get(self, comment_id):
         """Show a comment"""
         return services.visible_comment(comment_id, viewer())
@@ -54,14 +56,24 @@ class CommentById(MethodView):
     @blp.response(200, CommentSchema)
     @blp.alt_response(403, response="FORBIDDEN")
     @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(412, response="PRECONDITION_FAILED")
+    @versioned
     def patch(self, data, comment_id):
         """Edit a comment (its author or an admin)"""
-        return services.update_comment(comment_id=comment_id, actor=current_user, data=data)
+        return services.update_comment(
+            comment_id=comment_id,
+            actor=current_user,
+            data=data,
+            expected_version=if_match_versions(),
+        )
 
     @auth_required(blp)
     @blp.response(204)
     @blp.alt_response(403, response="FORBIDDEN")
     @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(412, response="PRECONDITION_FAILED")
     def delete(self, comment_id):
         """Delete a comment (its author, the post's author, or an admin)"""
-        services.delete_comment(comment_id=comment_id, actor=current_user)
+        services.delete_comment(
+            comment_id=comment_id, actor=current_user, expected_version=if_match_versions()
+        )

@@ -15,6 +15,7 @@ Raises domain errors; the viewer and the actor are passed in by the route.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
@@ -23,6 +24,7 @@ from sqlalchemy.orm import joinedload
 from project.comments.models import Comment
 from project.common import counters
 from project.common.exceptions import Forbidden, NotFound
+from project.common.models import ensure_version
 from project.common.pagination import Page, PageRequest, paginate
 from project.extensions import db
 from project.posts.models import Post, PostStatus
@@ -80,26 +82,47 @@ def create_comment(*, post_id: int, author: User, data: dict[str, Any]) -> Comme
     return comment
 
 
-def update_comment(*, comment_id: int, actor: User, data: dict[str, Any]) -> Comment:
-    """Edit a comment: its author or an admin."""
+def update_comment(
+    *,
+    comment_id: int,
+    actor: User,
+    data: dict[str, Any],
+    expected_version: Collection[int] | None = None,
+) -> Comment:
+    """Edit a comment: its author or an admin; `expected_version` from If-Match."""
     comment = visible_comment(comment_id, actor, for_update=True)
     if comment.author_id != actor.id and not actor.is_admin:
         raise Forbidden("Only the comment's author or an admin can edit it.")
+    ensure_version(comment.version, expected_version, "comment")
     for field, value in data.items():
         setattr(comment, field, value)
     db.session.commit()
     return comment
 
 
-def delete_comment(*, comment_id: int, actor: User) -> None:
-    """Delete a comment: its author, the post's author, or an admin."""
+def delete_comment(
+    *, comment_id: int, actor: User, expected_version: Collection[int] | None = None
+) -> None:
+    """Delete a comment: its author, the post's author, or an admin.
+
+    With `expected_version` (If-Match), the DELETE itself names the version,
+    so an edit that commits while this waits for the post's lock wins: 412.
+    """
     comment = visible_comment(comment_id, actor)
     if actor.id not in (comment.author_id, comment.post.author_id) and not actor.is_admin:
         raise Forbidden("Only the comment's author, the post's author or an admin can delete it.")
+    ensure_version(comment.version, expected_version, "comment")
     post = visible_post(comment.post_id, actor, for_update=True)
-    deleted = db.session.execute(delete(Comment).where(Comment.id == comment.id)).rowcount
-    if not deleted:  # a concurrent request deleted it while we waited for the lock
-        raise NotFound(f"No comment with id {comment_id}.")
+    stmt = delete(Comment).where(Comment.id == comment.id)
+    if expected_version is not None:
+        stmt = stmt.where(Comment.version.in_(expected_version))
+    deleted = db.session.execute(stmt).rowcount
+    if not deleted:
+        # A concurrent request deleted it (404) or edited it (412) while we waited.
+        current = db.session.scalar(select(Comment.version).where(Comment.id == comment.id))
+        if current is None:
+            raise NotFound(f"No comment with id {comment_id}.")
+        ensure_version(current, expected_version, "comment")
     adjust_comment_count(post.id, -deleted)
     db.session.commit()
 

@@ -30,6 +30,10 @@ class Conflict(DomainError):
     """The change contradicts what is stored (e.g. a unique name is taken)."""
 
 
+class PreconditionFailed(DomainError):
+    """The client's precondition (its `If-Match` version) no longer holds: a lost update."""
+
+
 class AuthenticationRequired(DomainError):
     """The operation needs credentials the caller did not present."""
 

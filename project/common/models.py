@@ -1,11 +1,14 @@
-"""Declarative base, constraint naming, and timezone-aware UTC timestamps."""
+"""Declarative base, constraint naming, timezone-aware UTC timestamps, row versions."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import DateTime, MetaData, TypeDecorator, text
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+
+from project.common.exceptions import PreconditionFailed
 
 # Stable constraint names, so migrations can alter and drop them on every backend.
 NAMING_CONVENTION = {
@@ -73,3 +76,34 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime(), default=utcnow, onupdate=utcnow, nullable=False
     )
+
+
+class VersionMixin:
+    """`version`: bumped by every ORM UPDATE of the row, checked by it (optimistic locking).
+
+    SQLAlchemy's `version_id_col`: an ORM flush writes `... WHERE id = ? AND
+    version = <the version it loaded>`, so a write based on a row another
+    transaction changed in between touches nothing and raises StaleDataError
+    (a 412, `project.errors`) instead of silently overwriting it. Counter
+    columns written by bulk `update()` statements (like, comment, post and
+    follower counts) do not bump it: they are not edits a client can lose.
+    The version is the part of a resource's ETag that `If-Match` compares.
+    """
+
+    version: Mapped[int] = mapped_column(nullable=False, server_default=text("1"))
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict:
+        return {"version_id_col": cls.__table__.c.version}
+
+
+def ensure_version(current: int, expected: Collection[int] | None, what: str) -> None:
+    """PreconditionFailed unless `current` is among the versions the client based its write on.
+
+    `expected` None: the client sent no `If-Match` (or `*`), nothing to check.
+    """
+    if expected is not None and current not in expected:
+        raise PreconditionFailed(
+            f"The {what} has changed since you read it (If-Match does not match its "
+            "current ETag): fetch it again and reapply your change."
+        )

@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from project.common.models import UNMANAGED_TABLES, TimestampMixin
+from project.common.models import UNMANAGED_TABLES, TimestampMixin, VersionMixin
 from project.common.pagination import Keyset
 from project.extensions import db
 from project.users.models import User
@@ -49,7 +49,7 @@ SEARCH_INDEX_EXPRESSION = (
 )
 
 
-class Post(TimestampMixin, db.Model):
+class Post(TimestampMixin, VersionMixin, db.Model):
     __tablename__ = "posts"
 
     id: Mapped[int] = mapped_column(primary_key=True)

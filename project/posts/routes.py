@@ -8,6 +8,7 @@ from flask_jwt_extended import current_user
 
 from project.common.auth import auth_required, viewer
 from project.common.blueprint import Blueprint
+from project.common.conditional import if_match_versions, versioned
 from project.common.fields import ID
 from project.common.viewer import view
 from project.posts import services
@@ -61,6 +62,7 @@ class PostById(MethodView):
     @auth_required(blp, optional=True)
     @blp.response(200, PostSchema)
     @blp.alt_response(404, response="NOT_FOUND")
+    @versioned
     def get(self, post_id):
         """Show a post (drafts only to their author)"""
         return view(services.visible_post(post_id, viewer()), viewer())
@@ -70,18 +72,30 @@ class PostById(MethodView):
     @blp.response(200, PostSchema)
     @blp.alt_response(403, response="FORBIDDEN")
     @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(412, response="PRECONDITION_FAILED")
+    @versioned
     def patch(self, data, post_id):
         """Edit a post (its author or an admin)"""
-        post = services.visible_post(post_id, current_user)
-        return view(services.update_post(post=post, actor=current_user, data=data), current_user)
+        post = services.update_post(
+            post=services.visible_post(post_id, current_user),
+            actor=current_user,
+            data=data,
+            expected_version=if_match_versions(),
+        )
+        return view(post, current_user)
 
     @auth_required(blp)
     @blp.response(204)
     @blp.alt_response(403, response="FORBIDDEN")
     @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(412, response="PRECONDITION_FAILED")
     def delete(self, post_id):
         """Delete a post (its author or an admin)"""
-        services.delete_post(post=services.visible_post(post_id, current_user), actor=current_user)
+        services.delete_post(
+            post=services.visible_post(post_id, current_user),
+            actor=current_user,
+            expected_version=if_match_versions(),
+        )
 
 
 @blp.route(f"/users/<{ID}:user_id>/posts")

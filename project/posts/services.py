@@ -16,7 +16,7 @@ post, then its tags, then the author's row.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from blinker import Namespace
@@ -26,6 +26,7 @@ from sqlalchemy.orm import joinedload
 from project.common import counters
 from project.common.exceptions import AuthenticationRequired, Forbidden, NotFound
 from project.common.fields import MAX_ID
+from project.common.models import ensure_version
 from project.common.pagination import Page, PageRequest, paginate
 from project.extensions import db
 from project.posts.models import Post, PostStatus
@@ -150,9 +151,17 @@ def ensure_can_edit(*, post: Post, actor: User) -> None:
         raise Forbidden("Only the author or an admin can change this post.")
 
 
-def update_post(*, post: Post, actor: User, data: dict[str, Any]) -> Post:
+def update_post(
+    *,
+    post: Post,
+    actor: User,
+    data: dict[str, Any],
+    expected_version: Collection[int] | None = None,
+) -> Post:
+    """Edit a post; `expected_version`: the versions the client read (If-Match)."""
     post = visible_post(post.id, actor, for_update=True)
     ensure_can_edit(post=post, actor=actor)
+    ensure_version(post.version, expected_version, "post")
     before = post.status
     data = dict(data)
     names = data.pop("tags", None)
@@ -169,9 +178,12 @@ def update_post(*, post: Post, actor: User, data: dict[str, Any]) -> Post:
     return post
 
 
-def delete_post(*, post: Post, actor: User) -> None:
+def delete_post(
+    *, post: Post, actor: User, expected_version: Collection[int] | None = None
+) -> None:
     post = visible_post(post.id, actor, for_update=True)
     ensure_can_edit(post=post, actor=actor)
+    ensure_version(post.version, expected_version, "post")
     before = post.status
     # ON DELETE CASCADE would drop the post's tags without touching their counts.
     tags.set_post_tags(

@@ -5,13 +5,13 @@ from __future__ import annotations
 from sqlalchemy import CheckConstraint, Index, String, false, text
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
-from project.common.models import TimestampMixin
+from project.common.models import TimestampMixin, VersionMixin
 from project.common.pagination import Keyset
 from project.extensions import db
 from project.users.identity import MAX_KEY_LENGTH, identity_key
 
 
-class User(TimestampMixin, db.Model):
+class User(TimestampMixin, VersionMixin, db.Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -10,6 +10,7 @@ from flask_jwt_extended import current_user
 
 from project.common.auth import auth_required, viewer
 from project.common.blueprint import Blueprint
+from project.common.conditional import if_match_versions, versioned
 from project.common.fields import ID
 from project.common.ratelimit import limit_auth, limit_auth_when, limit_password_checks
 from project.common.viewer import view
@@ -55,6 +56,7 @@ class Users(MethodView):
 class Me(MethodView):
     @auth_required(blp)
     @blp.response(200, UserSchema)
+    @versioned
     def get(self):
         """Show the authenticated user"""
         return view(current_user, current_user)
@@ -82,6 +84,7 @@ class UserById(MethodView):
     @auth_required(blp, optional=True)
     @blp.response(200, UserSchema)
     @blp.alt_response(404, response="NOT_FOUND")
+    @versioned
     def get(self, user_id):
         """Show a user"""
         return view(services.get_user(user_id), viewer())
@@ -94,16 +97,28 @@ class UserById(MethodView):
     @blp.alt_response(403, response="FORBIDDEN")
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(409, response="CONFLICT")
+    @blp.alt_response(412, response="PRECONDITION_FAILED")
     @blp.alt_response(429, response="TOO_MANY_REQUESTS")
+    @versioned
     def patch(self, data, user_id):
         """Update a profile (yourself, or anyone as an admin)"""
-        user = services.update_user(user=services.get_user(user_id), actor=current_user, data=data)
+        user = services.update_user(
+            user=services.get_user(user_id),
+            actor=current_user,
+            data=data,
+            expected_version=if_match_versions(),
+        )
         return view(user, current_user)
 
     @auth_required(blp)
     @blp.response(204)
     @blp.alt_response(403, response="FORBIDDEN")
     @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(412, response="PRECONDITION_FAILED")
     def delete(self, user_id):
         """Delete an account and its posts (yourself, or anyone as an admin)"""
-        services.delete_user(user=services.get_user(user_id), actor=current_user)
+        services.delete_user(
+            user=services.get_user(user_id),
+            actor=current_user,
+            expected_version=if_match_versions(),
+        )

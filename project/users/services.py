@@ -5,7 +5,7 @@ Raises domain errors (`project.common.exceptions`); knows nothing of HTTP.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from project.common.exceptions import Conflict, Forbidden, NotFound
+from project.common.models import ensure_version
 from project.common.pagination import Page, PageRequest, paginate
 from project.common.security import hash_password, needs_rehash, verify_password
 from project.extensions import db
@@ -172,10 +173,21 @@ def check_password_change(
 
 
 def update_user(
-    *, user: User, actor: User, data: dict[str, Any], password_proof_required: bool = True
+    *,
+    user: User,
+    actor: User,
+    data: dict[str, Any],
+    password_proof_required: bool = True,
+    expected_version: Collection[int] | None = None,
 ) -> User:
-    """Change the fields in `data`; `username` only through the RealWorld API so far."""
+    """Change the fields in `data` (`username` only through the RealWorld API so far).
+
+    `expected_version`: the versions the client read (If-Match). Not locked:
+    the version column makes a write based on a row that changed meanwhile
+    match nothing (StaleDataError, 412).
+    """
     ensure_can_manage(user=user, actor=actor)
+    ensure_version(user.version, expected_version, "user")
     if "is_admin" in data and not actor.is_admin:
         raise Forbidden("Only admins can grant or revoke admin rights.")
     check_password_change(user=user, actor=actor, data=data, proof_required=password_proof_required)
@@ -193,9 +205,12 @@ def update_user(
     return user
 
 
-def delete_user(*, user: User, actor: User) -> None:
+def delete_user(
+    *, user: User, actor: User, expected_version: Collection[int] | None = None
+) -> None:
     """Delete a user; their posts and sessions go with them (ON DELETE CASCADE)."""
     ensure_can_manage(user=user, actor=actor)
+    ensure_version(user.version, expected_version, "user")
     user_deleting.send(user)
     db.session.delete(user)
     db.session.commit()

@@ -285,3 +285,28 @@ def test_no_component_schema_is_unused(spec):
         if f'"#/components/schemas/{name}"' not in text
     ]
     assert unused == []
+
+
+# --- HTTP caching (project.common.conditional) -------------------------------
+
+
+def test_every_api_get_documents_etags_and_304(spec):
+    gets = [(path, ops["get"]) for path, ops in spec["paths"].items() if "get" in ops]
+    api_gets = [(path, op) for path, op in gets if path.startswith("/api/")]
+    assert len(api_gets) > 10
+    for path, operation in api_gets:
+        assert {"ETag", "Cache-Control", "Vary"} <= operation["responses"]["200"]["headers"].keys()
+        assert "304" in operation["responses"], path
+        names = {(p["in"], p["name"]) for p in operation.get("parameters", [])}
+        assert ("header", "If-None-Match") in names, path
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/posts/{post_id}", "/api/v1/comments/{comment_id}", "/api/v1/users/{user_id}"]
+)
+@pytest.mark.parametrize("method", ["patch", "delete"])
+def test_conditional_writes_document_if_match_and_412(spec, path, method):
+    operation = spec["paths"][path][method]
+    assert "412" in operation["responses"]
+    names = {(p["in"], p["name"]) for p in operation["parameters"]}
+    assert ("header", "If-Match") in names

@@ -182,7 +182,7 @@ def head() -> str:
 
 
 def test_migrations_have_a_single_head():
-    assert head() == "0007_realworld_slugs"
+    assert head() == "0008_row_versions"
 
 
 def test_upgrade_on_a_fresh_database_matches_the_models(fresh_app):
