@@ -165,12 +165,16 @@ class Identity:
 
 # Collections whose keyset is (a count, id) rather than (created_at, id).
 COUNT_KEYSETS = {("/api/v1/tags", None), ("/api/v1/users", "-post_count")}
+# Collections whose keyset ends in a string id (a UUID) rather than an integer.
+UUID_KEYSETS = {"/api/v1/auth/sessions"}
 
 
 def valid_cursor(case: schemathesis.Case) -> str:
     """A cursor of the keyset this request pages on (its path, and `sort`)."""
     if (case.operation.path, case.query.get("sort")) in COUNT_KEYSETS:
         return cursor.encode([0, MAX_ID])
+    if case.operation.path in UUID_KEYSETS:
+        return cursor.encode([utcnow().isoformat(), "ffffffff-ffff-ffff-ffff-ffffffffffff"])
     return cursor.encode([utcnow().isoformat(), MAX_ID])
 
 

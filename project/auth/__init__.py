@@ -3,7 +3,8 @@
 Hooks it installs in the app (see `init_app`):
 * the revocation check every authenticated request runs
   (`project.common.auth.TokenHooks.is_revoked`): without this plugin an app
-  that loads users from tokens refuses to start;
+  that loads users from tokens refuses to start; a live session also gets
+  its `last_used_at` touched there (at most once a minute);
 * a receiver of `project.users.services.password_changed` that ends every
   session of the user.
 """
@@ -21,7 +22,10 @@ __all__ = ["blp", "init_app"]
 
 def is_revoked(jwt_payload: dict) -> bool:
     session_id = jwt_payload.get("sid")
-    return not session_id or store().is_revoked(session_id)
+    if not session_id or store().is_revoked(session_id):
+        return True
+    services.touch_session(session_id)
+    return False
 
 
 def end_sessions_after_password_change(user, **extra) -> None:

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from project.common.models import UTCDateTime, utcnow
+from project.common.pagination import Keyset
 from project.extensions import db
 
 
@@ -32,6 +33,17 @@ class AuthSession(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     user_agent: Mapped[str | None] = mapped_column(String(255))
     ip_address: Mapped[str | None] = mapped_column(String(45))
+    # Written at most once a minute per session, when a token of the session
+    # is checked (`project.auth.services.touch_session`); None before 0007.
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    # A user's sessions, newest first (GET /auth/sessions).
+    __table_args__ = (
+        Index("ix_auth_sessions_user_id_created_at_id", "user_id", "created_at", "id"),
+    )
+
+
+SESSIONS_NEWEST_FIRST = Keyset(AuthSession.created_at, AuthSession.id)
 
 
 class RefreshToken(db.Model):

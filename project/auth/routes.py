@@ -1,14 +1,21 @@
-"""/api/v1/auth: login, token rotation, logout."""
+"""/api/v1/auth: login, token rotation, logout, the caller's sessions."""
 
 from __future__ import annotations
 
 import ipaddress
 
 from flask import request
+from flask.views import MethodView
 from flask_jwt_extended import current_user, get_jwt
 
 from project.auth import services
-from project.auth.schemas import LoginSchema, LogoutSchema, TokenSchema
+from project.auth.schemas import (
+    LoginSchema,
+    LogoutSchema,
+    SessionQuerySchema,
+    SessionSchema,
+    TokenSchema,
+)
 from project.common.auth import auth_required
 from project.common.blueprint import Blueprint
 from project.common.ratelimit import limit_auth
@@ -74,3 +81,31 @@ def logout(data):
     services.logout(
         user=current_user, claims=get_jwt(), refresh_token=(data or {}).get("refresh_token")
     )
+
+
+@blp.route("/sessions")
+class Sessions(MethodView):
+    @auth_required(blp)
+    @blp.arguments(SessionQuerySchema, location="query")
+    @blp.page_response(SessionSchema)
+    def get(self, query):
+        """List your live sessions, newest first; `current` marks this token's"""
+        return services.list_sessions(
+            user=current_user, current_session_id=get_jwt().get("sid"), page=query["page"]
+        )
+
+    @auth_required(blp)
+    @blp.response(204)
+    def delete(self):
+        """Log out everywhere: end every one of your sessions, this one included"""
+        services.revoke_all_sessions(current_user)
+
+
+@blp.route("/sessions/<string(maxlength=36):session_id>")
+class SessionById(MethodView):
+    @auth_required(blp)
+    @blp.response(204)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def delete(self, session_id):
+        """End one of your sessions; its tokens are refused at once"""
+        services.end_session(user=current_user, session_id=session_id)

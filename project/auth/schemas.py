@@ -2,7 +2,9 @@
 
 import marshmallow as ma
 
+from project.auth.models import SESSIONS_NEWEST_FIRST
 from project.common.fields import SafeText
+from project.common.pagination import PaginationQuerySchema
 
 
 class LoginSchema(ma.Schema):
@@ -36,3 +38,30 @@ class LogoutSchema(ma.Schema):
             "example": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ0eXBlIjoicmVmcmVzaCJ9.c2lnbmF0dXJl",
         },
     )
+
+
+class SessionSchema(ma.Schema):
+    id = ma.fields.String(
+        required=True, metadata={"example": "0b6f3c1e-6a53-4c1f-9d7e-3f6f1b2a9c44"}
+    )
+    created_at = ma.fields.AwareDateTime(required=True, metadata={"description": "The login."})
+    last_used_at = ma.fields.AwareDateTime(
+        required=True,
+        allow_none=True,
+        metadata={"description": "When a token of the session was last used (to the minute)."},
+    )
+    user_agent = ma.fields.String(
+        required=True, allow_none=True, metadata={"example": "Mozilla/5.0 (X11; Linux x86_64)"}
+    )
+    client_address = ma.fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "The client's IP address at login.", "example": "203.0.113.7"},
+    )
+    current = ma.fields.Boolean(
+        required=True, metadata={"description": "True for the session of the presented token."}
+    )
+
+
+class SessionQuerySchema(PaginationQuerySchema):
+    keyset = SESSIONS_NEWEST_FIRST

@@ -181,7 +181,7 @@ def head() -> str:
 
 
 def test_migrations_have_a_single_head():
-    assert head() == "0006_live_sessions"
+    assert head() == "0007_session_last_used"
 
 
 def test_upgrade_on_a_fresh_database_matches_the_models(fresh_app):
