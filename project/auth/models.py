@@ -59,3 +59,29 @@ class RefreshToken(db.Model):
     # The jti this token was spent for: presented again within
     # JWT_REFRESH_REUSE_INTERVAL, the same successor is re-issued.
     replaced_by: Mapped[str | None] = mapped_column(String(36))
+
+
+PASSWORD_RESET = "password_reset"
+VERIFY_EMAIL = "verify_email"
+
+
+class AccountToken(db.Model):
+    """A single-use token mailed to a user: a password reset or an email verification.
+
+    Only the SHA-256 of the token is stored. A newer token of the same purpose
+    spends the user's older ones; `email` is the address a verification
+    token vouches for (an email change in between makes it worthless).
+    """
+
+    __tablename__ = "account_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    purpose: Mapped[str] = mapped_column(String(20))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_account_tokens_user_id_purpose", "user_id", "purpose"),)

@@ -10,15 +10,19 @@ from flask_jwt_extended import current_user, get_jwt
 
 from project.auth import services
 from project.auth.schemas import (
+    AcceptedSchema,
     LoginSchema,
     LogoutSchema,
+    PasswordResetConfirmSchema,
+    PasswordResetSchema,
     SessionQuerySchema,
     SessionSchema,
     TokenSchema,
+    VerifyEmailSchema,
 )
 from project.common.auth import auth_required
 from project.common.blueprint import Blueprint
-from project.common.ratelimit import limit_auth
+from project.common.ratelimit import limit_auth, limit_mail
 from project.http_headers import NO_STORE
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Authentication")
@@ -109,3 +113,37 @@ class SessionById(MethodView):
     def delete(self, session_id):
         """End one of your sessions; its tokens are refused at once"""
         services.end_session(user=current_user, session_id=session_id)
+
+
+RESET_ACCEPTED = {"detail": "If this address belongs to an account, a mail is on its way."}
+
+
+@blp.route("/password-reset", methods=["POST"])
+@limit_mail("email")
+@blp.arguments(PasswordResetSchema)
+@blp.response(202, AcceptedSchema)
+@blp.alt_response(429, response="TOO_MANY_REQUESTS")
+def password_reset(data):
+    """Ask for a password reset mail (the same answer whether or not the address is known)"""
+    services.request_password_reset(email=data["email"])
+    return RESET_ACCEPTED
+
+
+@blp.route("/password-reset/confirm", methods=["POST"])
+@limit_mail("token")
+@blp.arguments(PasswordResetConfirmSchema)
+@blp.response(204)
+@blp.alt_response(429, response="TOO_MANY_REQUESTS")
+def password_reset_confirm(data):
+    """Set a new password with the mailed token; every session of the account ends"""
+    services.confirm_password_reset(token=data["token"], password=data["password"])
+
+
+@blp.route("/verify-email", methods=["POST"])
+@limit_mail("token")
+@blp.arguments(VerifyEmailSchema)
+@blp.response(204)
+@blp.alt_response(429, response="TOO_MANY_REQUESTS")
+def verify_email(data):
+    """Confirm your email address with the mailed token"""
+    services.verify_email(token=data["token"])

@@ -3,8 +3,9 @@
 import marshmallow as ma
 
 from project.auth.models import SESSIONS_NEWEST_FIRST
-from project.common.fields import SafeText
+from project.common.fields import SafeEmail, SafeText
 from project.common.pagination import PaginationQuerySchema
+from project.users.schemas import EMAIL, PASSWORD
 
 
 class LoginSchema(ma.Schema):
@@ -65,3 +66,45 @@ class SessionSchema(ma.Schema):
 
 class SessionQuerySchema(PaginationQuerySchema):
     keyset = SESSIONS_NEWEST_FIRST
+
+
+TOKEN = ma.validate.Length(min=1, max=200)
+
+
+class PasswordResetSchema(ma.Schema):
+    email = SafeEmail(required=True, validate=EMAIL, metadata={"example": "alice@example.com"})
+
+
+class PasswordResetConfirmSchema(ma.Schema):
+    token = SafeText(
+        required=True,
+        validate=TOKEN,
+        metadata={
+            "description": "From the mail.",
+            "example": "Vq3v0m1o6bq9yA2zRk4hPZzvJ1uQfX2c8s5yQmN0aLk",
+        },
+    )
+    password = SafeText(
+        required=True,
+        load_only=True,
+        validate=PASSWORD,
+        metadata={"example": "battery staple"},
+    )
+
+
+class VerifyEmailSchema(ma.Schema):
+    token = SafeText(
+        required=True,
+        validate=TOKEN,
+        metadata={
+            "description": "From the mail.",
+            "example": "Vq3v0m1o6bq9yA2zRk4hPZzvJ1uQfX2c8s5yQmN0aLk",
+        },
+    )
+
+
+class AcceptedSchema(ma.Schema):
+    detail = ma.fields.String(
+        required=True,
+        metadata={"example": "If this address belongs to an account, a mail is on its way."},
+    )

@@ -14,7 +14,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
 
-from project.auth.models import AuthSession, RefreshToken
+from project.auth import account
+from project.auth.models import (
+    PASSWORD_RESET,
+    VERIFY_EMAIL,
+    AccountToken,
+    AuthSession,
+    RefreshToken,
+)
 from project.auth.revocation import store
 from project.auth.tokens import (
     TokenPair,
@@ -24,9 +31,11 @@ from project.auth.tokens import (
     reuse_interval,
 )
 from project.common.exceptions import InvalidCredentials, InvalidInput, NotFound
+from project.common.jobs import defer
 from project.common.metrics import REFRESH_TOKEN_REUSE
 from project.common.models import utcnow
 from project.common.pagination import Page, PageRequest, paginate
+from project.common.security import hash_password
 from project.extensions import db
 from project.users.models import User
 from project.users.services import authenticate
@@ -284,3 +293,60 @@ def end_session(*, user: User, session_id: str) -> None:
     if session is None:
         raise NotFound(SESSION_NOT_FOUND)
     end_sessions([session])
+
+
+INVALID_TOKEN = "This token is invalid, expired or already used."
+
+
+def spend_token(token: str, purpose: str) -> AccountToken:
+    """Mark a live token of `purpose` used, once; any other is the same InvalidInput."""
+    now = utcnow()
+    spent = db.session.execute(
+        update(AccountToken)
+        .where(
+            AccountToken.token_hash == account.token_hash(token),
+            AccountToken.purpose == purpose,
+            AccountToken.used_at.is_(None),
+            AccountToken.expires_at > now,
+        )
+        .values(used_at=now)
+        .returning(AccountToken.id)
+        .execution_options(synchronize_session=False)
+    ).scalar()
+    if spent is None:
+        db.session.rollback()
+        raise InvalidInput("token", INVALID_TOKEN)
+    return db.session.get(AccountToken, spent)
+
+
+def request_password_reset(*, email: str) -> None:
+    """Mail a reset token if `email` is registered: decided outside the request.
+
+    The request does the same work either way (no account enumeration).
+    """
+    defer(account.password_reset_job, email)
+
+
+def confirm_password_reset(*, token: str, password: str) -> None:
+    """Set the password of the token's user and end all their sessions."""
+    spent = spend_token(token, PASSWORD_RESET)
+    user = db.session.get(User, spent.user_id)
+    user.password_hash = hash_password(password)
+    db.session.commit()
+    revoke_all_sessions(user)
+
+
+def verify_email(*, token: str) -> None:
+    """Mark the address the token was mailed to as verified, if it is still the user's."""
+    spent = spend_token(token, VERIFY_EMAIL)
+    user = db.session.get(User, spent.user_id)
+    if user.email != spent.email:
+        db.session.rollback()
+        raise InvalidInput("token", INVALID_TOKEN)
+    user.email_verified = True
+    db.session.commit()
+
+
+def send_verification(user: User) -> None:
+    """Mail `user` a token for their current address (after a commit)."""
+    defer(account.verification_job, user.id)

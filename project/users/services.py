@@ -27,6 +27,9 @@ password_changed = signals.signal("password-changed")
 # count this user's rows (follows, likes, comments, tags) fix them here, since
 # ON DELETE CASCADE removes rows without touching counters.
 user_deleting = signals.signal("user-deleting")
+# Sent after a new user, or a changed email, is committed; the auth plugin
+# mails a verification token to the address.
+email_set = signals.signal("email-set")
 
 CONFLICT_DETAILS = {
     "username": "This username is already taken.",
@@ -41,7 +44,7 @@ def can_see_private_fields(user: User, viewer: User | None) -> bool:
 def private_fields(users: Sequence[User], viewer: User | None) -> list[dict[str, Any]]:
     """`email` and `is_admin`, for the user themself and for admins (a viewer provider)."""
     return [
-        {"email": user.email, "is_admin": user.is_admin}
+        {"email": user.email, "is_admin": user.is_admin, "email_verified": user.email_verified}
         if can_see_private_fields(user, viewer)
         else {}
         for user in users
@@ -146,6 +149,7 @@ def create_user(*, data: dict[str, Any], is_admin: bool = False) -> User:
     )
     db.session.add(user)
     commit_unique(username=user.username, email=user.email, exclude_id=None)
+    email_set.send(user)
     return user
 
 
@@ -173,8 +177,10 @@ def update_user(*, user: User, actor: User, data: dict[str, Any]) -> User:
     if "is_admin" in data and not actor.is_admin:
         raise Forbidden("Only admins can grant or revoke admin rights.")
     check_password_change(user=user, actor=actor, data=data)
-    if "email" in data:
+    email_changed = "email" in data and data["email"] != user.email
+    if email_changed:
         ensure_unique(username=None, email=data["email"], exclude_id=user.id)
+        user.email_verified = False
     for field in ("email", "display_name", "bio", "avatar_url", "is_admin"):
         if field in data:
             setattr(user, field, data[field])
@@ -184,6 +190,8 @@ def update_user(*, user: User, actor: User, data: dict[str, Any]) -> User:
     commit_unique(username=None, email=data.get("email"), exclude_id=user.id)
     if password is not None:
         password_changed.send(user)
+    if email_changed:
+        email_set.send(user)
     return user
 
 

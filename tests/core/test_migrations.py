@@ -30,6 +30,7 @@ TABLES = {
     "follows",
     "tags",
     "post_tags",
+    "account_tokens",
 }
 
 pytestmark = [
@@ -181,7 +182,7 @@ def head() -> str:
 
 
 def test_migrations_have_a_single_head():
-    assert head() == "0007_session_last_used"
+    assert head() == "0008_account_mail"
 
 
 def test_upgrade_on_a_fresh_database_matches_the_models(fresh_app):
