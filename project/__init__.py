@@ -11,12 +11,12 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from project import http_headers, metrics, observability
 from project.api import PostwellApi, build_api
-from project.common import blueprint, conditional, hosts, ratelimit
+from project.common import blueprint, conditional, hosts, jobs, ratelimit
 from project.common import redis as redis_client
 from project.common.auth import check_token_hooks
 from project.config import config_class
 from project.errors import register_error_handlers
-from project.extensions import cache, db, jwt, migrate
+from project.extensions import cache, db, jwt, mail, migrate
 from project.plugins import register_plugins
 
 
@@ -61,6 +61,8 @@ def register_extensions(app: Flask) -> None:
     redis_client.init_app(app)  # before the cache, which shares its client and breaker
     cache.init_app(app)
     ratelimit.init_app(app)  # the limiter, and Retry-After on 429 only
+    mail.init_app(app)
+    jobs.init_app(app)  # deferred work: RQ with Redis, else after the response
     # One session (one transaction) per request, however app contexts are
     # pushed: a CLI command or a test may serve many requests in one context.
     app.teardown_request(end_request_session)

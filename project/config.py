@@ -218,6 +218,25 @@ class BaseConfig:
         self.SESSION_CACHE_TTL = env_int("SESSION_CACHE_TTL", 60)
         # A spent refresh token presented again this soon yields the same successor.
         self.JWT_REFRESH_REUSE_INTERVAL = env_int("JWT_REFRESH_REUSE_INTERVAL", 10)
+        # Mail (Flask-Mailman): "console" prints each mail; "smtp" sends through MAIL_SERVER.
+        self.MAIL_BACKEND = env.get("MAIL_BACKEND", "console")
+        self.MAIL_SERVER = env.get("MAIL_SERVER", "localhost")
+        self.MAIL_PORT = env_int("MAIL_PORT", 25)
+        self.MAIL_USERNAME = env.get("MAIL_USERNAME") or None
+        self.MAIL_PASSWORD = env.get("MAIL_PASSWORD") or None
+        self.MAIL_USE_TLS = env_bool("MAIL_USE_TLS", False)
+        self.MAIL_USE_SSL = env_bool("MAIL_USE_SSL", False)
+        self.MAIL_TIMEOUT = env_int("MAIL_TIMEOUT", 10)
+        self.MAIL_DEFAULT_SENDER = env.get("MAIL_DEFAULT_SENDER", "Postwell <no-reply@localhost>")
+        # Seconds between the retries of a mail the worker failed to send.
+        self.MAIL_RETRY_INTERVALS = [
+            int(part) for part in env_list("MAIL_RETRY_INTERVALS", ("10", "60", "300"))
+        ]
+        self.PASSWORD_RESET_TOKEN_TTL = env_int("PASSWORD_RESET_TOKEN_TTL", 30 * 60)
+        self.EMAIL_VERIFICATION_TOKEN_TTL = env_int("EMAIL_VERIFICATION_TOKEN_TTL", 48 * 3600)
+        # Per client address and per target email, on the three mail routes.
+        self.RATELIMIT_MAIL = env.get("RATELIMIT_MAIL", "5 per hour")
+        self.REQUIRE_VERIFIED_EMAIL_TO_POST = env_bool("REQUIRE_VERIFIED_EMAIL_TO_POST", False)
 
     def finalize(self, config: MutableMapping[str, Any]) -> None:
         """Derive what follows from other settings, after overrides; then validate."""
@@ -259,6 +278,8 @@ class TestingConfig(BaseConfig):
     def __init__(self) -> None:
         super().__init__()
         self.RATE_LIMITS_ENABLED = False
+        # Mail stays in memory (flask_mailman's `mail.outbox`) unless a test sends it.
+        self.MAIL_BACKEND = "locmem"
         # Cheap hashes keep the suite fast; production cost is set above.
         self.ARGON2_TIME_COST = 1
         self.ARGON2_MEMORY_COST = 1024

@@ -8,6 +8,7 @@ from flask_caching import Cache
 from flask_jwt_extended import JWTManager
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from flask_mailman import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 
@@ -20,3 +21,4 @@ migrate = Migrate()
 jwt = JWTManager()
 cache = Cache()
 limiter = Limiter(key_func=get_remote_address, on_breach=count_rate_limit_breach)
+mail = Mail()

@@ -15,4 +15,5 @@ pytest_plugins = [
     "tests.fixtures.tcp_proxy",
     "tests.fixtures.gunicorn",
     "tests.fixtures.clock",
+    "tests.fixtures.smtp",
 ]

@@ -39,6 +39,8 @@ from schemathesis.config import HealthCheck
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.generation.stateful import run_state_machine_as_test
 
+from project.auth import account
+from project.auth.models import PASSWORD_RESET, VERIFY_EMAIL
 from project.common.fields import MAX_ID
 from project.common.models import utcnow
 from project.common.pagination import cursor
@@ -174,16 +176,40 @@ class Identity:
             and "refresh_token" in case.body
         ):
             case.body["refresh_token"] = self.tokens()["refresh_token"]
+        purpose = MAIL_TOKEN_PURPOSES.get(case.operation.path)
+        if (
+            purpose is not None
+            and is_positive(case, ParameterLocation.BODY)
+            and isinstance(case.body, dict)
+            and "token" in case.body
+        ):
+            case.body["token"] = self.mail_token(purpose)
+
+    def mail_token(self, purpose: str) -> str:
+        """A live token of `purpose` for this identity's user, as the mail would carry."""
+        self.tokens()  # the user exists (registered again if a reset changed its password)
+        with self.app.app_context():
+            user = db.session.scalar(sa.select(User).where(User.username == self.username))
+            return account.new_token(user, purpose)
 
 
+# Routes whose `token` is one mailed by the server (positive cases get a live one).
+MAIL_TOKEN_PURPOSES = {
+    "/api/v1/auth/password-reset/confirm": PASSWORD_RESET,
+    "/api/v1/auth/verify-email": VERIFY_EMAIL,
+}
 # Collections whose keyset is (a count, id) rather than (created_at, id).
 COUNT_KEYSETS = {("/api/v1/tags", None), ("/api/v1/users", "-post_count")}
+# Collections whose keyset ends in a string id (a UUID) rather than an integer.
+UUID_KEYSETS = {"/api/v1/auth/sessions"}
 
 
 def valid_cursor(case: schemathesis.Case) -> str:
     """A cursor of the keyset this request pages on (its path, and `sort`)."""
     if (case.operation.path, case.query.get("sort")) in COUNT_KEYSETS:
         return cursor.encode([0, MAX_ID])
+    if case.operation.path in UUID_KEYSETS:
+        return cursor.encode([utcnow().isoformat(), "ffffffff-ffff-ffff-ffff-ffffffffffff"])
     return cursor.encode([utcnow().isoformat(), MAX_ID])
 
 

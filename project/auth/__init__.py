@@ -3,9 +3,12 @@
 Hooks it installs in the app (see `init_app`):
 * the revocation check every authenticated request runs
   (`project.common.auth.TokenHooks.is_revoked`): without this plugin an app
-  that loads users from tokens refuses to start;
+  that loads users from tokens refuses to start; a live session also gets
+  its `last_used_at` touched there (at most once a minute);
 * a receiver of `project.users.services.password_changed` that ends every
-  session of the user.
+  session of the user;
+* a receiver of `project.users.services.email_set` (registration, email
+  change) that mails a verification token.
 """
 
 from flask import Flask
@@ -14,20 +17,28 @@ from project.auth import services
 from project.auth.revocation import store
 from project.auth.routes import blp
 from project.common.auth import token_hooks
-from project.users.services import password_changed
+from project.users.services import email_set, password_changed
 
 __all__ = ["blp", "init_app"]
 
 
 def is_revoked(jwt_payload: dict) -> bool:
     session_id = jwt_payload.get("sid")
-    return not session_id or store().is_revoked(session_id)
+    if not session_id or store().is_revoked(session_id):
+        return True
+    services.touch_session(session_id)
+    return False
 
 
 def end_sessions_after_password_change(user, **extra) -> None:
     services.revoke_all_sessions(user)
 
 
+def send_verification_mail(user, **extra) -> None:
+    services.send_verification(user)
+
+
 def init_app(app: Flask) -> None:
     token_hooks(app).is_revoked = is_revoked
     password_changed.connect(end_sessions_after_password_change)
+    email_set.connect(send_verification_mail)

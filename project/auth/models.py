@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from project.common.models import UTCDateTime, utcnow
+from project.common.pagination import Keyset
 from project.extensions import db
 
 
@@ -32,6 +33,17 @@ class AuthSession(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     user_agent: Mapped[str | None] = mapped_column(String(255))
     ip_address: Mapped[str | None] = mapped_column(String(45))
+    # Written at most once a minute per session, when a token of the session
+    # is checked (`project.auth.services.touch_session`); None before 0007.
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    # A user's sessions, newest first (GET /auth/sessions).
+    __table_args__ = (
+        Index("ix_auth_sessions_user_id_created_at_id", "user_id", "created_at", "id"),
+    )
+
+
+SESSIONS_NEWEST_FIRST = Keyset(AuthSession.created_at, AuthSession.id)
 
 
 class RefreshToken(db.Model):
@@ -47,3 +59,29 @@ class RefreshToken(db.Model):
     # The jti this token was spent for: presented again within
     # JWT_REFRESH_REUSE_INTERVAL, the same successor is re-issued.
     replaced_by: Mapped[str | None] = mapped_column(String(36))
+
+
+PASSWORD_RESET = "password_reset"
+VERIFY_EMAIL = "verify_email"
+
+
+class AccountToken(db.Model):
+    """A single-use token mailed to a user: a password reset or an email verification.
+
+    Only the SHA-256 of the token is stored. A newer token of the same purpose
+    spends the user's older ones; `email` is the address a verification
+    token vouches for (an email change in between makes it worthless).
+    """
+
+    __tablename__ = "account_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    purpose: Mapped[str] = mapped_column(String(20))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_account_tokens_user_id_purpose", "user_id", "purpose"),)

@@ -1,17 +1,28 @@
-"""/api/v1/auth: login, token rotation, logout."""
+"""/api/v1/auth: login, token rotation, logout, the caller's sessions."""
 
 from __future__ import annotations
 
 import ipaddress
 
 from flask import request
+from flask.views import MethodView
 from flask_jwt_extended import current_user, get_jwt
 
 from project.auth import services
-from project.auth.schemas import LoginSchema, LogoutSchema, TokenSchema
+from project.auth.schemas import (
+    AcceptedSchema,
+    LoginSchema,
+    LogoutSchema,
+    PasswordResetConfirmSchema,
+    PasswordResetSchema,
+    SessionQuerySchema,
+    SessionSchema,
+    TokenSchema,
+    VerifyEmailSchema,
+)
 from project.common.auth import auth_required
 from project.common.blueprint import Blueprint
-from project.common.ratelimit import limit_auth
+from project.common.ratelimit import limit_auth, limit_mail
 from project.http_headers import NO_STORE
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Authentication")
@@ -74,3 +85,65 @@ def logout(data):
     services.logout(
         user=current_user, claims=get_jwt(), refresh_token=(data or {}).get("refresh_token")
     )
+
+
+@blp.route("/sessions")
+class Sessions(MethodView):
+    @auth_required(blp)
+    @blp.arguments(SessionQuerySchema, location="query")
+    @blp.page_response(SessionSchema)
+    def get(self, query):
+        """List your live sessions, newest first; `current` marks this token's"""
+        return services.list_sessions(
+            user=current_user, current_session_id=get_jwt().get("sid"), page=query["page"]
+        )
+
+    @auth_required(blp)
+    @blp.response(204)
+    def delete(self):
+        """Log out everywhere: end every one of your sessions, this one included"""
+        services.revoke_all_sessions(current_user)
+
+
+@blp.route("/sessions/<string(maxlength=36):session_id>")
+class SessionById(MethodView):
+    @auth_required(blp)
+    @blp.response(204)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def delete(self, session_id):
+        """End one of your sessions; its tokens are refused at once"""
+        services.end_session(user=current_user, session_id=session_id)
+
+
+RESET_ACCEPTED = {"detail": "If this address belongs to an account, a mail is on its way."}
+
+
+@blp.route("/password-reset", methods=["POST"])
+@limit_mail("email")
+@blp.arguments(PasswordResetSchema)
+@blp.response(202, AcceptedSchema)
+@blp.alt_response(429, response="TOO_MANY_REQUESTS")
+def password_reset(data):
+    """Ask for a password reset mail (the same answer whether or not the address is known)"""
+    services.request_password_reset(email=data["email"])
+    return RESET_ACCEPTED
+
+
+@blp.route("/password-reset/confirm", methods=["POST"])
+@limit_mail("token")
+@blp.arguments(PasswordResetConfirmSchema)
+@blp.response(204)
+@blp.alt_response(429, response="TOO_MANY_REQUESTS")
+def password_reset_confirm(data):
+    """Set a new password with the mailed token; every session of the account ends"""
+    services.confirm_password_reset(token=data["token"], password=data["password"])
+
+
+@blp.route("/verify-email", methods=["POST"])
+@limit_mail("token")
+@blp.arguments(VerifyEmailSchema)
+@blp.response(204)
+@blp.alt_response(429, response="TOO_MANY_REQUESTS")
+def verify_email(data):
+    """Confirm your email address with the mailed token"""
+    services.verify_email(token=data["token"])

@@ -1,4 +1,4 @@
-"""Token lifecycle: login, rotation with reuse detection, logout.
+"""Token lifecycle: login, rotation with reuse detection, logout; a user's sessions.
 
 Raises domain errors; what it needs from the request (user agent, client
 address) is passed in by the route.
@@ -6,13 +6,22 @@ address) is passed in by the route.
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
-from project.auth.models import AuthSession, RefreshToken
+from project.auth import account
+from project.auth.models import (
+    PASSWORD_RESET,
+    VERIFY_EMAIL,
+    AccountToken,
+    AuthSession,
+    RefreshToken,
+)
 from project.auth.revocation import store
 from project.auth.tokens import (
     TokenPair,
@@ -21,14 +30,20 @@ from project.auth.tokens import (
     refresh_lifetime,
     reuse_interval,
 )
-from project.common.exceptions import InvalidCredentials, InvalidInput
+from project.common.exceptions import InvalidCredentials, InvalidInput, NotFound
+from project.common.jobs import defer
 from project.common.metrics import REFRESH_TOKEN_REUSE
 from project.common.models import utcnow
+from project.common.pagination import Page, PageRequest, paginate
+from project.common.security import hash_password
 from project.extensions import db
 from project.users.models import User
 from project.users.services import authenticate
 
 INVALID_CREDENTIALS = "Invalid username/email or password."
+SESSION_NOT_FOUND = "No such session."
+# `last_used_at` is written at most this often per session.
+TOUCH_INTERVAL = timedelta(seconds=60)
 
 
 def issue_tokens(user: User, session: AuthSession, *, jti: str | None = None) -> TokenPair:
@@ -58,11 +73,13 @@ def login(
         expires_at=now + refresh_lifetime(),
         user_agent=user_agent[:255] if user_agent else None,
         ip_address=client_address,
+        last_used_at=now,
     )
     db.session.add(session)
     pair = issue_tokens(user, session)
     db.session.commit()
     store().started(session)
+    recent_touches.mark(session.id, now)
     return pair
 
 
@@ -174,3 +191,162 @@ def revoke_all_sessions(user: User) -> int:
         select(AuthSession).where(AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None))
     ).all()
     return end_sessions(sessions)
+
+
+class RecentTouches:
+    """When this process last wrote (or saw written) a session's `last_used_at`.
+
+    Spares the database a statement on every request: within TOUCH_INTERVAL
+    of the last touch this process knows of, nothing is sent. Across
+    processes, the conditional UPDATE in `touch_session` keeps the writes to
+    one a minute. Bounded: forgotten wholesale past MAX_ENTRIES, which costs
+    at most one no-op UPDATE per session.
+    """
+
+    MAX_ENTRIES = 10_000
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._touched: dict[str, datetime] = {}
+
+    def due(self, session_id: str, now: datetime) -> bool:
+        with self._lock:
+            last = self._touched.get(session_id)
+        return last is None or now - last >= TOUCH_INTERVAL
+
+    def mark(self, session_id: str, at: datetime) -> None:
+        with self._lock:
+            if len(self._touched) >= self.MAX_ENTRIES:
+                self._touched.clear()
+            self._touched[session_id] = at
+
+
+recent_touches = RecentTouches()
+
+
+def touch_session(session_id: str) -> None:
+    """Record that a token of a live session was used: at most once a minute.
+
+    Called where every authenticated request checks its token's session
+    (`project.auth.is_revoked`), after the session was found live.
+    """
+    now = utcnow()
+    if not recent_touches.due(session_id, now):
+        return
+    db.session.execute(
+        update(AuthSession)
+        .where(
+            AuthSession.id == session_id,
+            or_(
+                AuthSession.last_used_at.is_(None), AuthSession.last_used_at < now - TOUCH_INTERVAL
+            ),
+        )
+        .values(last_used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    recent_touches.mark(session_id, now)
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """One of the caller's sessions, as listed; `current` when it is the token's own."""
+
+    id: str
+    created_at: datetime
+    last_used_at: datetime | None
+    user_agent: str | None
+    client_address: str | None
+    current: bool
+
+
+def live_sessions_of(user: User):
+    return select(AuthSession).where(
+        AuthSession.user_id == user.id,
+        AuthSession.revoked_at.is_(None),
+        AuthSession.expires_at > utcnow(),
+    )
+
+
+def list_sessions(*, user: User, current_session_id: str | None, page: PageRequest) -> Page:
+    """`user`'s live sessions, newest first; the one `current_session_id` names is marked."""
+    sessions = paginate(db.session, live_sessions_of(user), page)
+    return Page(
+        [
+            SessionInfo(
+                id=session.id,
+                created_at=session.created_at,
+                last_used_at=session.last_used_at,
+                user_agent=session.user_agent,
+                client_address=session.ip_address,
+                current=session.id == current_session_id,
+            )
+            for session in sessions.items
+        ],
+        sessions.next_cursor,
+    )
+
+
+def end_session(*, user: User, session_id: str) -> None:
+    """End one of `user`'s live sessions; another user's, or an ended one, is not found."""
+    session = db.session.scalar(live_sessions_of(user).where(AuthSession.id == session_id))
+    if session is None:
+        raise NotFound(SESSION_NOT_FOUND)
+    end_sessions([session])
+
+
+INVALID_TOKEN = "This token is invalid, expired or already used."
+
+
+def spend_token(token: str, purpose: str) -> AccountToken:
+    """Mark a live token of `purpose` used, once; any other is the same InvalidInput."""
+    now = utcnow()
+    spent = db.session.execute(
+        update(AccountToken)
+        .where(
+            AccountToken.token_hash == account.token_hash(token),
+            AccountToken.purpose == purpose,
+            AccountToken.used_at.is_(None),
+            AccountToken.expires_at > now,
+        )
+        .values(used_at=now)
+        .returning(AccountToken.id)
+        .execution_options(synchronize_session=False)
+    ).scalar()
+    if spent is None:
+        db.session.rollback()
+        raise InvalidInput("token", INVALID_TOKEN)
+    return db.session.get(AccountToken, spent)
+
+
+def request_password_reset(*, email: str) -> None:
+    """Mail a reset token if `email` is registered: decided outside the request.
+
+    The request does the same work either way (no account enumeration).
+    """
+    defer(account.password_reset_job, email)
+
+
+def confirm_password_reset(*, token: str, password: str) -> None:
+    """Set the password of the token's user and end all their sessions."""
+    spent = spend_token(token, PASSWORD_RESET)
+    user = db.session.get(User, spent.user_id)
+    user.password_hash = hash_password(password)
+    db.session.commit()
+    revoke_all_sessions(user)
+
+
+def verify_email(*, token: str) -> None:
+    """Mark the address the token was mailed to as verified, if it is still the user's."""
+    spent = spend_token(token, VERIFY_EMAIL)
+    user = db.session.get(User, spent.user_id)
+    if user.email != spent.email:
+        db.session.rollback()
+        raise InvalidInput("token", INVALID_TOKEN)
+    user.email_verified = True
+    db.session.commit()
+
+
+def send_verification(user: User) -> None:
+    """Mail `user` a token for their current address (after a commit)."""
+    defer(account.verification_job, user.id)

@@ -34,7 +34,20 @@ REFRESH_TOKEN_REUSE = Counter(
     registry=None,
 )
 
-ALL = (IN_FLIGHT, DB_POOL_CHECKED_OUT, RATE_LIMITED, REFRESH_TOKEN_REUSE)
+MAILS_SENT = Counter(
+    "postwell_mails_sent",
+    "Mails handed to the mail server.",
+    ["kind"],
+    registry=None,
+)
+MAILS_FAILED = Counter(
+    "postwell_mails_failed",
+    "Attempts to send a mail that failed (each retry counts).",
+    ["kind"],
+    registry=None,
+)
+
+ALL = (IN_FLIGHT, DB_POOL_CHECKED_OUT, RATE_LIMITED, REFRESH_TOKEN_REUSE, MAILS_SENT, MAILS_FAILED)
 
 
 def count_rate_limit_breach(limit) -> None:

@@ -15,6 +15,9 @@ Limits, each read per app:
   and per user): requests that verify a password once logged in, where
   `predicate()` says the request will check one.
 
+* `limit_mail(field)` (RATELIMIT_MAIL): the mail routes, per client address
+  and per value of `field` in the JSON body (the target email, or the token).
+
 Limited routes answer with `X-RateLimit-Limit/Remaining/Reset`;
 `Retry-After` only on a 429 (flask-limiter also puts it on successes).
 """
@@ -23,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Flask, Response, current_app
+from flask import Flask, Response, current_app, request
 from flask_jwt_extended import get_jwt_identity
 from flask_limiter.util import get_remote_address
 
@@ -99,3 +102,27 @@ def limit_auth_when(applies: Callable[[], bool]) -> Callable[[Callable], Callabl
 
 def limit_password_checks(applies: Callable[[], bool]) -> Callable[[Callable], Callable]:
     return _per_address_and_user(password_rate_limit, "password", applies)
+
+
+def mail_rate_limit() -> str:
+    """The limit on the account mail routes, read per app (RATELIMIT_MAIL)."""
+    return current_app.config["RATELIMIT_MAIL"]
+
+
+def limit_mail(field: str) -> Callable[[Callable], Callable]:
+    """RATELIMIT_MAIL per client address and per `field` of the JSON body (case-folded)."""
+
+    def body_key() -> str:
+        body = request.get_json(silent=True)
+        value = body.get(field) if isinstance(body, dict) else None
+        return f"{field}:{str(value).strip().casefold()}" if isinstance(value, str) else "none"
+
+    by_address = limiter.limit(
+        mail_rate_limit, key_func=get_remote_address, scope=f"mail:{field}:address"
+    )
+    by_target = limiter.limit(mail_rate_limit, key_func=body_key, scope=f"mail:{field}:target")
+
+    def decorator(func: Callable) -> Callable:
+        return by_address(by_target(func))
+
+    return decorator

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import url_for
+from flask import current_app, url_for
 from flask.views import MethodView
 from flask_jwt_extended import current_user
 
@@ -47,9 +47,14 @@ class Posts(MethodView):
     @auth_required(blp)
     @blp.arguments(PostCreateSchema)
     @blp.response(201, PostSchema)
+    @blp.alt_response(403, response="FORBIDDEN")
     def post(self, data):
         """Write a post"""
-        post = services.create_post(author=current_user, data=data)
+        post = services.create_post(
+            author=current_user,
+            data=data,
+            require_verified_email=current_app.config["REQUIRE_VERIFIED_EMAIL_TO_POST"],
+        )
         return (
             view(post, current_user),
             201,

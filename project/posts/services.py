@@ -132,7 +132,15 @@ def tags_of(posts: Sequence[Post], viewer: User | None) -> list[dict[str, Any]]:
     return [{"tags": names[post.id]} for post in posts]
 
 
-def create_post(*, author: User, data: dict[str, Any]) -> Post:
+UNVERIFIED_EMAIL = "Confirm your email address (see the mail we sent) before posting."
+
+
+def create_post(
+    *, author: User, data: dict[str, Any], require_verified_email: bool = False
+) -> Post:
+    """`require_verified_email`: the REQUIRE_VERIFIED_EMAIL_TO_POST switch, passed in."""
+    if require_verified_email and not author.email_verified:
+        raise Forbidden(UNVERIFIED_EMAIL)
     data = dict(data)
     names = data.pop("tags", [])
     post = Post(author=author, **data)

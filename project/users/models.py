@@ -26,6 +26,8 @@ class User(TimestampMixin, VersionMixin, db.Model):
     avatar_url: Mapped[str | None] = mapped_column(String(500))
     password_hash: Mapped[str] = mapped_column(String(255))
     is_admin: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Set by the auth plugin's verification mail; reset when the email changes.
+    email_verified: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Published posts. Written only by the posts plugin
     # (`project.posts.services.adjust_post_count`, in the transaction of the
     # post write), so reads never COUNT(*).

@@ -75,6 +75,10 @@ class UserSchema(ma.Schema):
         ma.fields.Boolean,
         metadata={"description": "Only shown to the user themself and to admins."},
     )
+    email_verified = viewer_field(
+        ma.fields.Boolean,
+        metadata={"description": "The email was confirmed by mail. Only shown like `email`."},
+    )
     post_count = ma.fields.Integer(dump_only=True, metadata={"description": "Published posts."})
     follower_count = ma.fields.Integer(dump_only=True, metadata={"description": "Followers."})
     following_count = ma.fields.Integer(

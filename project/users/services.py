@@ -28,6 +28,9 @@ password_changed = signals.signal("password-changed")
 # count this user's rows (follows, likes, comments, tags) fix them here, since
 # ON DELETE CASCADE removes rows without touching counters.
 user_deleting = signals.signal("user-deleting")
+# Sent after a new user, or a changed email, is committed; the auth plugin
+# mails a verification token to the address.
+email_set = signals.signal("email-set")
 
 CONFLICT_DETAILS = {
     "username": "This username is already taken.",
@@ -42,7 +45,7 @@ def can_see_private_fields(user: User, viewer: User | None) -> bool:
 def private_fields(users: Sequence[User], viewer: User | None) -> list[dict[str, Any]]:
     """`email` and `is_admin`, for the user themself and for admins (a viewer provider)."""
     return [
-        {"email": user.email, "is_admin": user.is_admin}
+        {"email": user.email, "is_admin": user.is_admin, "email_verified": user.email_verified}
         if can_see_private_fields(user, viewer)
         else {}
         for user in users
@@ -147,6 +150,7 @@ def create_user(*, data: dict[str, Any], is_admin: bool = False) -> User:
     )
     db.session.add(user)
     commit_unique(username=user.username, email=user.email, exclude_id=None)
+    email_set.send(user)
     return user
 
 
@@ -191,8 +195,15 @@ def update_user(
     if "is_admin" in data and not actor.is_admin:
         raise Forbidden("Only admins can grant or revoke admin rights.")
     check_password_change(user=user, actor=actor, data=data, proof_required=password_proof_required)
-    if "username" in data or "email" in data:
-        ensure_unique(username=data.get("username"), email=data.get("email"), exclude_id=user.id)
+    email_changed = "email" in data and data["email"] != user.email
+    if "username" in data or email_changed:
+        ensure_unique(
+            username=data.get("username"),
+            email=data["email"] if email_changed else None,
+            exclude_id=user.id,
+        )
+    if email_changed:
+        user.email_verified = False
     for field in ("username", "email", "display_name", "bio", "avatar_url", "is_admin"):
         if field in data:
             setattr(user, field, data[field])
@@ -202,6 +213,8 @@ def update_user(
     commit_unique(username=data.get("username"), email=data.get("email"), exclude_id=user.id)
     if password is not None:
         password_changed.send(user)
+    if email_changed:
+        email_set.send(user)
     return user
 
 

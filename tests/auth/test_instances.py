@@ -120,3 +120,32 @@ def test_account_deletion_on_one_instance_is_seen_by_the_other(pair, login):
     assert_unauthorized(b.get(ME, headers=bearer(tokens["access_token"])))
     assert_unauthorized(b.post(REFRESH, headers=bearer(tokens["refresh_token"])))
     assert b.get(f"/api/v1/users/{user_id}").status_code == 404
+
+
+def test_a_session_ended_on_one_instance_is_refused_on_another(pair, login):
+    a, b, username = pair
+    ending = login(username, via=a)
+    staying = login(username, via=a)
+    # The other instance has seen (and, with Redis, cached) the session as live.
+    assert b.get(ME, headers=bearer(ending["access_token"])).status_code == 200
+    session_id = claims(a.application, ending["access_token"])["sid"]
+
+    response = a.delete(
+        f"/api/v1/auth/sessions/{session_id}", headers=bearer(staying["access_token"])
+    )
+
+    assert response.status_code == 204
+    assert_unauthorized(b.get(ME, headers=bearer(ending["access_token"])))
+    assert b.get(ME, headers=bearer(staying["access_token"])).status_code == 200
+
+
+def test_logging_out_everywhere_on_one_instance_is_refused_on_another(pair, login):
+    a, b, username = pair
+    one, two = login(username, via=a), login(username, via=b)
+    assert b.get(ME, headers=bearer(one["access_token"])).status_code == 200
+
+    assert a.delete("/api/v1/auth/sessions", headers=bearer(one["access_token"])).status_code == 204
+
+    for tokens in (one, two):
+        assert_unauthorized(b.get(ME, headers=bearer(tokens["access_token"])))
+        assert_unauthorized(a.get(ME, headers=bearer(tokens["access_token"])))

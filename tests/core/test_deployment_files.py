@@ -66,3 +66,15 @@ def test_app_health_check_host_is_trusted_by_default(compose):
 def test_dockerignore_drops_coverage_output():
     ignored = set((ROOT / ".dockerignore").read_text().split())
     assert {".coverage", "htmlcov", "coverage.xml"} <= ignored
+
+
+def test_worker_sends_the_apps_queued_mail(compose):
+    """The worker runs `flask worker` on the app's database, Redis and mail settings."""
+    app, worker = compose["services"]["app"], compose["services"]["worker"]
+    assert worker["command"][-1] == "worker"
+    for name in ("DATABASE_URL", "REDIS_URL"):
+        assert worker["environment"][name] == app["environment"][name]
+    for name, value in app["environment"].items():
+        if name.startswith("MAIL_"):
+            assert worker["environment"][name] == value
+    assert worker["environment"]["RUN_MIGRATIONS"] == "0"

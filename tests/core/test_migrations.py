@@ -31,6 +31,7 @@ TABLES = {
     "follows",
     "tags",
     "post_tags",
+    "account_tokens",
 }
 
 pytestmark = [
@@ -182,7 +183,7 @@ def head() -> str:
 
 
 def test_migrations_have_a_single_head():
-    assert head() == "0008_row_versions"
+    assert head() == "0010_account_mail"
 
 
 def test_upgrade_on_a_fresh_database_matches_the_models(fresh_app):

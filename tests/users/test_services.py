@@ -33,14 +33,14 @@ def test_get_user_of_an_unknown_id_is_not_found():
 def test_private_fields_are_for_the_user_and_admins_only(users):
     alice, bob, admin = users["alice"], users["bob"], users["admin"]
     assert services.private_fields([alice], alice) == [
-        {"email": "alice@example.com", "is_admin": False}
+        {"email": "alice@example.com", "is_admin": False, "email_verified": False}
     ]
     assert services.private_fields([alice], admin) == [
-        {"email": "alice@example.com", "is_admin": False}
+        {"email": "alice@example.com", "is_admin": False, "email_verified": False}
     ]
     assert services.private_fields([alice, bob], bob) == [
         {},
-        {"email": "bob@example.com", "is_admin": False},
+        {"email": "bob@example.com", "is_admin": False, "email_verified": False},
     ]
     assert services.private_fields([alice], None) == [{}]
 
