@@ -28,23 +28,11 @@ from project.common.models import ensure_version
 from project.common.pagination import Page, PageRequest, paginate
 from project.extensions import db
 from project.posts.models import Post, PostStatus
-from project.posts.services import visible_post
+from project.posts.services import adjust_post_counter, visible_post
 from project.users.models import User
 
 # What `posts.comment_count` counts, correlated to posts (for `flask counters check`).
 ACTUAL_COMMENT_COUNT = counters.Count(Comment.post_id)
-
-
-def adjust_comment_count(post_id: int, delta: int) -> None:
-    if delta:
-        db.session.execute(
-            update(Post)
-            .where(Post.id == post_id)
-            .values(
-                comment_count=Post.comment_count + delta,
-                updated_at=Post.updated_at,  # not an edit
-            )
-        )
 
 
 def list_comments(*, post_id: int, viewer: User | None, page: PageRequest) -> Page[Comment]:
@@ -77,7 +65,7 @@ def create_comment(*, post_id: int, author: User, data: dict[str, Any]) -> Comme
     comment = Comment(post=post, author=author, body=data["body"])
     db.session.add(comment)
     db.session.flush()
-    adjust_comment_count(post.id, 1)
+    adjust_post_counter(post.id, Post.comment_count, 1)
     db.session.commit()
     return comment
 
@@ -123,7 +111,7 @@ def delete_comment(
         if current is None:
             raise NotFound(f"No comment with id {comment_id}.")
         ensure_version(current, expected_version, "comment")
-    adjust_comment_count(post.id, -deleted)
+    adjust_post_counter(post.id, Post.comment_count, -deleted)
     db.session.commit()
 
 

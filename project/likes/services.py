@@ -29,7 +29,7 @@ from project.common.sql import insert_ignore
 from project.extensions import db
 from project.likes.models import Like
 from project.posts.models import Post, PostStatus
-from project.posts.services import visible_post
+from project.posts.services import adjust_post_counter, visible_post
 from project.users.models import User
 from project.users.services import get_user
 
@@ -37,23 +37,11 @@ from project.users.services import get_user
 ACTUAL_LIKE_COUNT = counters.Count(Like.post_id)
 
 
-def adjust_like_count(post_id: int, delta: int) -> None:
-    if delta:
-        db.session.execute(
-            update(Post)
-            .where(Post.id == post_id)
-            .values(
-                like_count=Post.like_count + delta,
-                updated_at=Post.updated_at,  # not an edit
-            )
-        )
-
-
 def like_post(*, post_id: int, user: User) -> None:
     """Like a post the user can see; liking it again changes nothing."""
     post = visible_post(post_id, user, for_update=True)
     inserted = insert_ignore(Like, {"user_id": user.id, "post_id": post.id, "created_at": utcnow()})
-    adjust_like_count(post.id, inserted)
+    adjust_post_counter(post.id, Post.like_count, inserted)
     db.session.commit()
 
 
@@ -63,7 +51,7 @@ def unlike_post(*, post_id: int, user: User) -> None:
     deleted = db.session.execute(
         delete(Like).where(Like.user_id == user.id, Like.post_id == post.id)
     ).rowcount
-    adjust_like_count(post.id, -deleted)
+    adjust_post_counter(post.id, Post.like_count, -deleted)
     db.session.commit()
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from blinker import Namespace
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import InstrumentedAttribute, joinedload
 
 from project.common import counters
 from project.common.exceptions import AuthenticationRequired, Forbidden, NotFound
@@ -66,6 +66,20 @@ def adjust_post_count(author_id: int, delta: int) -> None:
     if delta:
         db.session.execute(
             update(User).where(User.id == author_id).values(post_count=User.post_count + delta)
+        )
+
+
+def adjust_post_counter(post_id: int, counter: InstrumentedAttribute[int], delta: int) -> None:
+    """Move one of the post's counters (`like_count`, `comment_count`, kept by the
+    plugins built on posts) by `delta`, atomically, in the caller's transaction.
+
+    `updated_at` is kept: a like or a comment is not an edit of the post.
+    """
+    if delta:
+        db.session.execute(
+            update(Post)
+            .where(Post.id == post_id)
+            .values({counter: counter + delta, Post.updated_at: Post.updated_at})
         )
 
 
