@@ -27,7 +27,8 @@ from project.users.models import User
 
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/postwell_bench"
 # Revocations, cache entries and rate-limit counters of the bench server.
-REDIS_URL = "redis://127.0.0.1:6379/11"
+# BENCH_REDIS_URL lets two runs (e.g. two worktrees) use separate Redis databases.
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11")
 # The promise: this many users and posts seeded in under this many seconds.
 PROMISE_USERS, PROMISE_POSTS, PROMISE_SECONDS = 1_000, 100_000, 60.0
 
