@@ -86,6 +86,34 @@ class ErrorResponsesPlugin(BasePlugin):
                 parameters.append(IF_MATCH)
 
 
+OPTIONAL_TOKEN_SUMMARY = " — token optional"
+OPTIONAL_TOKEN_DESCRIPTION = (
+    "The token is optional: without one you get what anyone may see; with one"
+    " (Authorize), the answer is for the signed-in user."
+)
+
+
+class OptionalTokenPlugin(BasePlugin):
+    """Say on an optional-token operation that the token is optional.
+
+    `auth_required(optional=True)` documents `security: [{bearerAuth: []}, {}]`,
+    which clients read as "a token or none". Swagger UI's padlock only says
+    whether a token will be sent (`docs_assets/postwell-swagger-ui.js`), so the
+    summary and description say which operations work without one.
+    """
+
+    def operation_helper(self, path=None, operations=None, **kwargs: Any) -> None:
+        for operation in (operations or {}).values():
+            requirements = operation.get("security") or []
+            if {} not in requirements or not any(requirements):
+                continue
+            operation["summary"] = operation.get("summary", "") + OPTIONAL_TOKEN_SUMMARY
+            description = operation.get("description")
+            operation["description"] = OPTIONAL_TOKEN_DESCRIPTION + (
+                f"\n\n{description}" if description else ""
+            )
+
+
 class PostwellApi(Api):
     """`Api` whose error responses are documented and served as problem+json.
 
@@ -125,7 +153,9 @@ def write_openapi(output_format: str, output_file: str) -> None:
 
 def build_api(app: Flask) -> PostwellApi:
     """One `Api` per app: flask-smorest keeps the app and its spec on itself."""
-    api = PostwellApi(spec_kwargs={"extra_plugins": [ErrorResponsesPlugin()]})
+    api = PostwellApi(
+        spec_kwargs={"extra_plugins": [ErrorResponsesPlugin(), OptionalTokenPlugin()]}
+    )
     api.init_app(app)
     # flask-smorest documents its page-number pagination header (and schema) up
     # front; Postwell's pages are keyset pages, so nothing refers to them.
