@@ -119,7 +119,8 @@ class ResponseCache:
         self._lost = threading.Event()  # a version change could not be written
 
     def usable(self) -> bool:
-        """False while the backend's Redis is counted as down (see `project.common.redis`)."""
+        """False while the backend's Redis is counted as down (see `project.common.redis`):
+        what it answered since was a fallback, not Redis."""
         guard = getattr(self.backend, "guard", None)
         return guard is None or not guard.breaker.is_open
 
@@ -146,7 +147,9 @@ class ResponseCache:
         return False
 
     def serve(self, view: Callable[..., Any], dependencies: tuple[str, ...]) -> Any:
-        if not (self.usable() and self.recovered()):
+        # No `usable()` check first: while the breaker is open these calls fall
+        # back without the network, and once it lets one probe, they are it.
+        if not self.recovered():
             return self.build(view, outcome="bypass")
         key = entry_key()
         version_keys = [

@@ -207,6 +207,8 @@ def update_post(
         was_published=before == PUBLISHED,
         is_published=post.status == PUBLISHED,
     )
+    if names is not None:  # rows of post_tags: the flush does not see the post change
+        invalidation.changed(*cache_keys(post, "dirty"))
     adjust_post_count(post.author_id, published_delta(before, post.status))
     db.session.commit()
     return post
