@@ -3,8 +3,8 @@
 Reading. A GET route marked `@cached("post:{post_id}")` (below `auth_required`,
 above `blp.arguments`) names what its answer depends on: keys such as
 `post:{post_id}` (one post), `posts` (every list of posts), `users`. Its answer
-is kept under the route and its canonical query string, with the *version* of
-each of those keys (and of `everything`) at the moment the answer was built.
+is kept under its URL, with the *version* of each of those keys (and of
+`everything`) at the moment the answer was built.
 A lookup is one `MGET` (entry and versions): the entry is served only when its
 versions are still the current ones, so a hit costs no SQL at all.
 
@@ -50,9 +50,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any
-from urllib.parse import urlencode
 
+import click
 from flask import Flask, Response, current_app, request
+from flask.cli import AppGroup
 
 from project.common import invalidation
 from project.common.auth import viewer as current_viewer
@@ -101,9 +102,8 @@ def not_shareable() -> None:
 
 
 def entry_key() -> str:
-    """The route and its query, canonical: the same arguments in any order are one key."""
-    query = urlencode(sorted(request.args.items(multi=True)))
-    digest = hashlib.blake2b(f"{request.path}?{query}".encode(), digest_size=16).hexdigest()
+    """The exact URL asked for: its host and query order show in the `Link` header kept."""
+    digest = hashlib.blake2b(request.url.encode(), digest_size=16).hexdigest()
     return f"{request.endpoint}:{digest}"
 
 
@@ -294,8 +294,22 @@ def cached(*dependencies: str) -> Callable:
     return decorator
 
 
+cache_cli = AppGroup("cache", help="The response cache.")
+
+
+@cache_cli.command("invalidate")
+def invalidate_command() -> None:
+    """Make every cached answer miss (after writing to the database outside the API)."""
+    response_cache: ResponseCache = current_app.extensions[EXTENSION_KEY]
+    response_cache.publish([EVERYTHING])
+    if not response_cache.recovered():
+        raise click.ClickException("The cache backend did not answer; nothing was invalidated.")
+    click.echo("Every cached answer invalidated.")
+
+
 def init_app(app: Flask) -> None:
     """After the cache extension is bound."""
+    app.cli.add_command(cache_cli)
     response_cache = ResponseCache(app)
     app.extensions[EXTENSION_KEY] = response_cache
     invalidation.publish_with(app, response_cache.publish)

@@ -317,3 +317,14 @@ def test_outcomes_are_counted_in_metrics(build_app):
     after = outcomes()
     assert after["miss"] - before.get("miss", 0) == 1
     assert after["hit"] - before.get("hit", 0) == 2
+
+
+def test_flask_cache_invalidate_makes_every_answer_miss(app, client, world, capture_sql):
+    url = f"{API}/posts"
+    client.get(url)
+    result = app.test_cli_runner().invoke(args=["cache", "invalidate"])
+    assert result.exit_code == 0, result.output
+    assert result.output == "Every cached answer invalidated.\n"
+    with capture_sql() as statements:
+        assert client.get(url).status_code == 200
+    assert list(statements)
