@@ -11,7 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from project import http_headers, metrics, observability
 from project.api import PostwellApi, build_api
-from project.common import blueprint, conditional, hosts, jobs, ratelimit
+from project.common import blueprint, conditional, hosts, jobs, ratelimit, response_cache
 from project.common import redis as redis_client
 from project.common.auth import check_token_hooks
 from project.config import config_class
@@ -60,6 +60,7 @@ def register_extensions(app: Flask) -> None:
     jwt.init_app(app)
     redis_client.init_app(app)  # before the cache, which shares its client and breaker
     cache.init_app(app)
+    response_cache.init_app(app)  # GET answers kept until a write changes them
     ratelimit.init_app(app)  # the limiter, and Retry-After on 429 only
     mail.init_app(app)
     jobs.init_app(app)  # deferred work: RQ with Redis, else after the response

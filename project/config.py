@@ -192,7 +192,14 @@ class BaseConfig:
         self.JWT_REFRESH_TOKEN_EXPIRES = timedelta(
             seconds=env_int("JWT_REFRESH_TOKEN_EXPIRES", 30 * 24 * 3600)
         )
-        self.CACHE_DEFAULT_TIMEOUT = env_int("CACHE_DEFAULT_TIMEOUT", 60)
+        # The response cache (project.common.response_cache). Writes invalidate
+        # at once; the timeout is only a backstop after which an entry is rebuilt.
+        self.CACHE_ENABLED = env_bool("CACHE_ENABLED", True)
+        self.CACHE_DEFAULT_TIMEOUT = env_int("CACHE_DEFAULT_TIMEOUT", 300)
+        # After the timeout, one worker rebuilds while the others serve it this much longer.
+        self.CACHE_REFRESH_WINDOW = env_int("CACHE_REFRESH_WINDOW", 30)
+        # How long a request waits for another worker's rebuild before building itself.
+        self.CACHE_REBUILD_WAIT = env_float("CACHE_REBUILD_WAIT", 0.2)
         self.RATE_LIMITS_ENABLED = env_bool("RATE_LIMITS_ENABLED", True)
         self.RATELIMIT_DEFAULT = env.get("RATELIMIT_DEFAULT", "")
         self.RATELIMIT_AUTH = env.get("RATELIMIT_AUTH", "10 per minute")

@@ -17,6 +17,8 @@ from project.common.auth import auth_required, viewer
 from project.common.blueprint import Blueprint
 from project.common.conditional import if_match_versions, versioned
 from project.common.fields import ID
+from project.common.response_cache import cached, not_shareable
+from project.posts.services import is_public, visible_post
 
 blp = Blueprint("comments", __name__, url_prefix="/api/v1", description="Comments on posts")
 
@@ -24,12 +26,16 @@ blp = Blueprint("comments", __name__, url_prefix="/api/v1", description="Comment
 @blp.route(f"/posts/<{ID}:post_id>/comments")
 class PostComments(MethodView):
     @auth_required(blp, optional=True)
+    @cached("post:{post_id}")
     @blp.arguments(CommentQuerySchema, location="query")
     @blp.page_response(CommentSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, query, post_id):
         """List a post's comments, oldest first"""
-        return services.list_comments(post_id=post_id, viewer=viewer(), page=query["page"])
+        post = visible_post(post_id, viewer())
+        if not is_public(post):
+            not_shareable()
+        return services.list_comments(post=post, page=query["page"])
 
     @auth_required(blp)
     @blp.arguments(CommentCreateSchema)

@@ -35,9 +35,13 @@ from project.users.models import User
 ACTUAL_COMMENT_COUNT = counters.Count(Comment.post_id)
 
 
-def list_comments(*, post_id: int, viewer: User | None, page: PageRequest) -> Page[Comment]:
-    """A post's comments, oldest first; NotFound for a post the viewer cannot see."""
-    post = visible_post(post_id, viewer)
+def cache_keys(comment: Comment, change: str) -> tuple[str, ...]:
+    """A written comment changes its post's cached answers (its comments are one)."""
+    return (f"post:{comment.post_id}",)
+
+
+def list_comments(*, post: Post, page: PageRequest) -> Page[Comment]:
+    """A post's comments (the post as `visible_post` found it), oldest first."""
     stmt = select(Comment).options(joinedload(Comment.author)).where(Comment.post_id == post.id)
     return paginate(db.session, stmt, page)
 

@@ -62,8 +62,26 @@ class ResilientRedisCache(RedisCache):
         return cache
 
 
+def atomic_add(self: ResilientRedisCache, key: str, value: Any, timeout: int | None = None) -> bool:
+    """`SET NX EX` in one command: cachelib's SETNX then EXPIRE leaves a key that
+    never expires if the second command is lost (the response cache's locks use it)."""
+    expires = self._normalize_timeout(timeout)
+    return bool(
+        self._write_client.set(
+            name=f"{self._get_prefix()}{key}",
+            value=self.serializer.dumps(value),
+            nx=True,
+            ex=expires if expires > 0 else None,
+        )
+    )
+
+
+# The operations whose Redis implementation is not cachelib's.
+OWN_METHODS: dict[str, Callable[..., Any]] = {"add": atomic_add}
+
+
 def guarded(name: str) -> Callable[..., Any]:
-    method = getattr(RedisCache, name)
+    method = OWN_METHODS.get(name) or getattr(RedisCache, name)
     fallback = FALLBACKS[name]
 
     def operation(self: ResilientRedisCache, *args: Any, **kwargs: Any) -> Any:

@@ -23,6 +23,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import FromClause
 
+from project.common import invalidation
 from project.extensions import db
 
 REGISTRY_KEY = "postwell_counters"
@@ -153,6 +154,7 @@ def check(fix: bool) -> None:
         click.echo(f"{name}: {rows} row(s) drifted, off by {total} in all")
         if fix:
             fixed = db.session.execute(counter.fix_sql).rowcount
+            invalidation.changed_everything()  # counters show in cached answers
             click.echo(f"{name}: fixed {fixed} row(s)")
     db.session.commit()
     if drifted and not fix:

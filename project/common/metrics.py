@@ -47,7 +47,24 @@ MAILS_FAILED = Counter(
     registry=None,
 )
 
-ALL = (IN_FLIGHT, DB_POOL_CHECKED_OUT, RATE_LIMITED, REFRESH_TOKEN_REUSE, MAILS_SENT, MAILS_FAILED)
+RESPONSE_CACHE = Counter(
+    "postwell_response_cache",
+    "Cached GET routes by outcome: hit (served from the cache), miss (built and kept),"
+    " waited (served another worker's rebuild), bypass (built, not kept: not shareable,"
+    " not a 200, or the cache unusable).",
+    ["endpoint", "outcome"],
+    registry=None,
+)
+
+ALL = (
+    IN_FLIGHT,
+    DB_POOL_CHECKED_OUT,
+    RATE_LIMITED,
+    REFRESH_TOKEN_REUSE,
+    MAILS_SENT,
+    MAILS_FAILED,
+    RESPONSE_CACHE,
+)
 
 
 def count_rate_limit_breach(limit) -> None:

@@ -31,7 +31,7 @@ from faker import Faker
 from flask import Flask, current_app
 from sqlalchemy import Table, insert, text
 
-from project.common import counters
+from project.common import counters, invalidation
 from project.common.cli import progress
 from project.common.models import utcnow
 from project.extensions import db
@@ -79,6 +79,7 @@ class SeedContext:
             iterator = iter(rows)
             while batch := list(itertools.islice(iterator, BATCH)):
                 _write_batch(table, columns, batch)
+                invalidation.changed_everything()  # rows the ORM flush never sees
                 db.session.commit()
                 bar.update(len(batch))
 

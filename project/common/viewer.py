@@ -10,25 +10,53 @@ costs at most one query). The items travel to the schema as `Viewed`
 wrappers, and the schema declares such fields with `viewer_field(...)`, which
 reads them from the extras only. Dumped without a viewer, an item never shows
 them: that body is the same for everyone.
+
+Two kinds of provider:
+
+* per viewer (the default): `provider(ids, viewer)`, called only for an
+  authenticated viewer, from the items' ids alone. That is what lets the
+  response cache (`project.common.response_cache`) keep one body for
+  everyone and lay each viewer's fields over it (`overlay`) without loading
+  the items again.
+* `shared=True`: the same for every viewer (a post's `tags`),
+  `provider(items)`; part of the body everyone gets, and cached with it.
+
+`view` records, per request, which per-viewer fields it added to which model
+(`viewed_fields`), so the cache can take them out again before storing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any, Generic, TypeVar
 
 import marshmallow as ma
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context, request
 
 from project.common.pagination import Page
 
 T = TypeVar("T")
 PROVIDERS_KEY = "postwell_viewer_fields"
+SHARED_PROVIDERS_KEY = "postwell_shared_fields"
+# Where `view` notes what it added for the viewer (per request, like `@versioned`).
+VIEWED_KEY = "postwell.viewed_fields"
 
-# (items, viewer or None) -> one mapping of extra fields per item, in order.
-Provider = Callable[[Sequence[Any], Any | None], Sequence[Mapping[str, Any]]]
+# (item ids, viewer) -> one mapping of the viewer's fields per item, in order.
+Provider = Callable[[Sequence[int], Any], Sequence[Mapping[str, Any]]]
+# (items) -> one mapping of extra fields per item, the same for every viewer.
+SharedProvider = Callable[[Sequence[Any]], Sequence[Mapping[str, Any]]]
+
+
+@dataclass(frozen=True)
+class ViewedFields:
+    """What `view` showed: the items' model, the viewer's field names it added, and
+    whether the body is a page (its items under `items`) or one item."""
+
+    model: str
+    names: frozenset[str]
+    page: bool
 
 
 class Viewed(Generic[T]):
@@ -44,17 +72,52 @@ class Viewed(Generic[T]):
         return getattr(self.item, name)
 
 
-def provide(app: Flask, model: type, provider: Provider) -> None:
-    """Register `provider` for the viewer-dependent fields of `model` items."""
-    app.extensions.setdefault(PROVIDERS_KEY, {}).setdefault(model, []).append(provider)
+def provide(
+    app: Flask, model: type, provider: Provider | SharedProvider, *, shared: bool = False
+) -> None:
+    """Register `provider` for extra fields of `model` items (see the module docstring)."""
+    key = SHARED_PROVIDERS_KEY if shared else PROVIDERS_KEY
+    app.extensions.setdefault(key, {}).setdefault(model.__name__, []).append(provider)
 
 
-def view_items(model: type, items: Sequence[T], viewer: Any | None) -> list[Viewed[T]]:
-    extras: list[dict[str, Any]] = [{} for _ in items]
+def viewer_fields(model: str, ids: Sequence[int], viewer: Any | None) -> list[dict[str, Any]]:
+    """Each item's fields for `viewer` (none when anonymous): one query per provider at most."""
+    extras: list[dict[str, Any]] = [{} for _ in ids]
+    if viewer is None or not ids:
+        return extras
     for provider in current_app.extensions.get(PROVIDERS_KEY, {}).get(model, ()):
-        for merged, fields in zip(extras, provider(items, viewer), strict=True):
+        for merged, fields in zip(extras, provider(ids, viewer), strict=True):
             merged.update(fields)
+    return extras
+
+
+def view_items(
+    model: type, items: Sequence[T], viewer: Any | None, *, page: bool = False
+) -> list[Viewed[T]]:
+    name = model.__name__
+    extras: list[dict[str, Any]] = [{} for _ in items]
+    for provider in current_app.extensions.get(SHARED_PROVIDERS_KEY, {}).get(name, ()):
+        for merged, fields in zip(extras, provider(items), strict=True):
+            merged.update(fields)
+    personal = viewer_fields(name, [item.id for item in items], viewer)
+    if has_request_context():
+        added = frozenset(field for fields in personal for field in fields)
+        request.environ[VIEWED_KEY] = ViewedFields(name, added, page)
+    for merged, fields in zip(extras, personal, strict=True):
+        merged.update(fields)
     return [Viewed(item, fields) for item, fields in zip(items, extras, strict=True)]
+
+
+def viewed_fields() -> ViewedFields | None:
+    """What `view` showed in this request (None if it was not called)."""
+    return request.environ.get(VIEWED_KEY)
+
+
+def overlay(model: str, items: Sequence[dict[str, Any]], viewer: Any | None) -> None:
+    """Add `viewer`'s fields to items already dumped for everyone (dicts with an `id`)."""
+    personal = viewer_fields(model, [item["id"] for item in items], viewer)
+    for item, fields in zip(items, personal, strict=True):
+        item.update(fields)
 
 
 def view(subject: T | Page[T], viewer: Any | None) -> Viewed[T] | Page[Viewed[T]]:
@@ -63,7 +126,7 @@ def view(subject: T | Page[T], viewer: Any | None) -> Viewed[T] | Page[Viewed[T]
         if not subject.items:
             return subject
         model = subject.items[0].__class__
-        return replace(subject, items=view_items(model, subject.items, viewer))
+        return replace(subject, items=view_items(model, subject.items, viewer, page=True))
     # `__class__`, not type(): a proxy (flask-jwt-extended's `current_user`) names what it wraps.
     return view_items(subject.__class__, [subject], viewer)[0]
 

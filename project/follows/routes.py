@@ -8,6 +8,7 @@ from flask_jwt_extended import current_user
 from project.common.auth import auth_required, viewer
 from project.common.blueprint import Blueprint
 from project.common.fields import ID
+from project.common.response_cache import cached
 from project.common.viewer import view
 from project.follows import services
 from project.follows.schemas import FeedQuerySchema, FollowListQuerySchema
@@ -40,6 +41,7 @@ class FollowUser(MethodView):
 @blp.route(f"/users/<{ID}:user_id>/followers")
 class Followers(MethodView):
     @auth_required(blp, optional=True)
+    @cached("users")
     @blp.arguments(FollowListQuerySchema, location="query")
     @blp.page_response(UserSchema)
     @blp.alt_response(404, response="NOT_FOUND")
@@ -52,6 +54,7 @@ class Followers(MethodView):
 @blp.route(f"/users/<{ID}:user_id>/following")
 class Following(MethodView):
     @auth_required(blp, optional=True)
+    @cached("users")
     @blp.arguments(FollowListQuerySchema, location="query")
     @blp.page_response(UserSchema)
     @blp.alt_response(404, response="NOT_FOUND")

@@ -23,7 +23,7 @@ from sqlalchemy import case, delete, literal, select, true, union, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from project.common import counters
+from project.common import counters, invalidation
 from project.common.exceptions import InvalidInput, NotFound
 from project.common.models import utcnow
 from project.common.pagination import Page, PageRequest, paginate
@@ -60,6 +60,7 @@ def adjust_follow_counts(*, follower_id: int, followee_id: int, delta: int) -> N
         )
         .execution_options(synchronize_session=False)
     )
+    invalidation.changed(f"user:{follower_id}", f"user:{followee_id}", "users")
 
 
 def ensure_not_self(*, follower: User, followee: User) -> None:
@@ -163,11 +164,9 @@ def feed(*, viewer: User, page: PageRequest) -> Page[Post]:
     return paginate(db.session, stmt, page)
 
 
-def followed_fields(users: Sequence[User], viewer: User | None) -> list[dict[str, Any]]:
+def followed_fields(user_ids: Sequence[int], viewer: User) -> list[dict[str, Any]]:
     """`is_followed` for an authenticated viewer (a viewer provider): one query per page."""
-    if viewer is None:
-        return [{} for _ in users]
-    others = {user.id for user in users} - {viewer.id}
+    others = set(user_ids) - {viewer.id}
     followed = (
         set(
             db.session.scalars(
@@ -179,7 +178,7 @@ def followed_fields(users: Sequence[User], viewer: User | None) -> list[dict[str
         if others
         else set()
     )
-    return [{"is_followed": user.id in followed} for user in users]
+    return [{"is_followed": user_id in followed} for user_id in user_ids]
 
 
 def forget_user(user: User, **extra: Any) -> None:

@@ -8,10 +8,12 @@ from flask_jwt_extended import current_user
 from project.common.auth import auth_required, viewer
 from project.common.blueprint import Blueprint
 from project.common.fields import ID
+from project.common.response_cache import cached, not_shareable
 from project.common.viewer import view
 from project.likes import services
 from project.likes.schemas import LikedPostsQuerySchema, LikersQuerySchema
 from project.posts.schemas import PostSchema
+from project.posts.services import is_public, visible_post
 from project.users.schemas import UserSchema
 
 blp = Blueprint("likes", __name__, url_prefix="/api/v1", description="Likes of posts")
@@ -37,18 +39,22 @@ class PostLike(MethodView):
 @blp.route(f"/posts/<{ID}:post_id>/likes")
 class PostLikers(MethodView):
     @auth_required(blp, optional=True)
+    @cached("post:{post_id}", "users")
     @blp.arguments(LikersQuerySchema, location="query")
     @blp.page_response(UserSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, query, post_id):
         """List who liked a post, most recent first"""
-        page = services.list_likers(post_id=post_id, viewer=viewer(), page=query["page"])
-        return view(page, viewer())
+        post = visible_post(post_id, viewer())
+        if not is_public(post):
+            not_shareable()
+        return view(services.list_likers(post=post, page=query["page"]), viewer())
 
 
 @blp.route(f"/users/<{ID}:user_id>/likes")
 class UserLikes(MethodView):
     @auth_required(blp, optional=True)
+    @cached("posts")
     @blp.arguments(LikedPostsQuerySchema, location="query")
     @blp.page_response(PostSchema)
     @blp.alt_response(404, response="NOT_FOUND")

@@ -55,23 +55,18 @@ def unlike_post(*, post_id: int, user: User) -> None:
     db.session.commit()
 
 
-def liked_fields(posts: Sequence[Post], viewer: User | None) -> list[dict[str, Any]]:
-    """`liked` for each post, one query per page (a viewer provider); none when anonymous."""
-    if viewer is None:
-        return [{} for _ in posts]
+def liked_fields(post_ids: Sequence[int], viewer: User) -> list[dict[str, Any]]:
+    """`liked` for each post, one query per page (a viewer provider)."""
     liked = set(
         db.session.scalars(
-            select(Like.post_id).where(
-                Like.user_id == viewer.id, Like.post_id.in_([post.id for post in posts])
-            )
+            select(Like.post_id).where(Like.user_id == viewer.id, Like.post_id.in_(post_ids))
         )
     )
-    return [{"liked": post.id in liked} for post in posts]
+    return [{"liked": post_id in liked} for post_id in post_ids]
 
 
-def list_likers(*, post_id: int, viewer: User | None, page: PageRequest) -> Page[User]:
-    """Who liked a post the viewer can see, most recent like first."""
-    post = visible_post(post_id, viewer)
+def list_likers(*, post: Post, page: PageRequest) -> Page[User]:
+    """Who liked a post (as `visible_post` found it), most recent like first."""
     stmt = select(Like).options(joinedload(Like.user)).where(Like.post_id == post.id)
     likes = paginate(db.session, stmt, page)
     return replace(likes, items=[like.user for like in likes.items])

@@ -2,7 +2,9 @@
 
 Hooks it installs in the app (see `init_app`):
 * the `tags` of every post shown, one query per page (`services.tags_of`, a
-  `project.common.viewer` provider that does not depend on the viewer);
+  shared `project.common.viewer` provider: the same for every viewer);
+* which cached answers a written post changes (`services.cache_keys`, see
+  `project.common.invalidation`);
 * a `user_deleting` receiver that takes the author's published posts off
   their tags' counts before ON DELETE CASCADE removes them;
 * the posts and tags steps of `flask seed` (`project.posts.seed`);
@@ -12,7 +14,7 @@ Hooks it installs in the app (see `init_app`):
 
 from flask import Flask
 
-from project.common import counters, seeding, viewer
+from project.common import counters, invalidation, seeding, viewer
 from project.posts import services
 from project.posts.models import Post
 from project.posts.routes import blp
@@ -25,7 +27,8 @@ __all__ = ["blp", "init_app", "Post"]
 
 
 def init_app(app: Flask) -> None:
-    viewer.provide(app, Post, services.tags_of)
+    viewer.provide(app, Post, services.tags_of, shared=True)
+    invalidation.invalidate_on(Post, services.cache_keys)
     # A module-level function: blinker keeps one connection however many apps.
     user_deleting.connect(services.release_authors_posts)
     seeding.register(app, "posts", seed_posts, order=20)

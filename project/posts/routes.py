@@ -10,6 +10,7 @@ from project.common.auth import auth_required, viewer
 from project.common.blueprint import Blueprint
 from project.common.conditional import if_match_versions, versioned
 from project.common.fields import ID
+from project.common.response_cache import cached, not_shareable
 from project.common.viewer import view
 from project.posts import services
 from project.posts.schemas import (
@@ -27,12 +28,15 @@ blp = Blueprint("posts", __name__, url_prefix="/api/v1", description="Posts")
 @blp.route("/posts")
 class Posts(MethodView):
     @auth_required(blp, optional=True)
+    @cached("posts")
     @blp.arguments(PostQuerySchema, location="query")
     @blp.page_response(PostSchema)
     @blp.alt_response(403, response="FORBIDDEN")
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, query):
         """List published posts, newest first (by author, tag or search), or your own drafts"""
+        if query["status"] != services.PUBLISHED:
+            not_shareable()
         author = services.resolve_author(query["author"]) if "author" in query else None
         page = services.list_posts(
             viewer=viewer(),
@@ -65,12 +69,16 @@ class Posts(MethodView):
 @blp.route(f"/posts/<{ID}:post_id>")
 class PostById(MethodView):
     @auth_required(blp, optional=True)
+    @cached("post:{post_id}")
     @blp.response(200, PostSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     @versioned
     def get(self, post_id):
         """Show a post (drafts only to their author)"""
-        return view(services.visible_post(post_id, viewer()), viewer())
+        post = services.visible_post(post_id, viewer())
+        if not services.is_public(post):
+            not_shareable()
+        return view(post, viewer())
 
     @auth_required(blp)
     @blp.arguments(PostUpdateSchema)
@@ -106,12 +114,15 @@ class PostById(MethodView):
 @blp.route(f"/users/<{ID}:user_id>/posts")
 class UserPosts(MethodView):
     @auth_required(blp, optional=True)
+    @cached("posts")
     @blp.arguments(UserPostQuerySchema, location="query")
     @blp.page_response(PostSchema)
     @blp.alt_response(403, response="FORBIDDEN")
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, query, user_id):
         """List a user's published posts (or your own drafts), newest first"""
+        if query["status"] != services.PUBLISHED:
+            not_shareable()
         page = services.list_posts(
             viewer=viewer(), author=get_user(user_id), status=query["status"], page=query["page"]
         )

@@ -23,7 +23,7 @@ from blinker import Namespace
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import InstrumentedAttribute, joinedload
 
-from project.common import counters
+from project.common import counters, invalidation
 from project.common.exceptions import AuthenticationRequired, Forbidden, NotFound
 from project.common.fields import MAX_ID
 from project.common.models import ensure_version
@@ -67,6 +67,7 @@ def adjust_post_count(author_id: int, delta: int) -> None:
         db.session.execute(
             update(User).where(User.id == author_id).values(post_count=User.post_count + delta)
         )
+        invalidation.changed(f"user:{author_id}", "users")
 
 
 def adjust_post_counter(post_id: int, counter: InstrumentedAttribute[int], delta: int) -> None:
@@ -81,6 +82,17 @@ def adjust_post_counter(post_id: int, counter: InstrumentedAttribute[int], delta
             .where(Post.id == post_id)
             .values({counter: counter + delta, Post.updated_at: Post.updated_at})
         )
+        invalidation.changed(f"post:{post_id}", "posts")
+
+
+def cache_keys(post: Post, change: str) -> tuple[str, ...]:
+    """The cached answers a written post changes: itself, and every list of posts or tags."""
+    return (f"post:{post.id}", "posts")
+
+
+def is_public(post: Post) -> bool:
+    """Shown alike to everyone who may see it (a draft only to its author)."""
+    return post.status == PUBLISHED
 
 
 def published_delta(before: str | None, after: str | None) -> int:
@@ -140,8 +152,8 @@ def list_posts(
     return paginate(db.session, stmt, page)
 
 
-def tags_of(posts: Sequence[Post], viewer: User | None) -> list[dict[str, Any]]:
-    """Each post's `tags` (a viewer provider that ignores the viewer): one query per page."""
+def tags_of(posts: Sequence[Post]) -> list[dict[str, Any]]:
+    """Each post's `tags` (a shared provider: the same for every viewer): one query per page."""
     names = tags.tag_names(post.id for post in posts)
     return [{"tags": names[post.id]} for post in posts]
 
@@ -195,6 +207,8 @@ def update_post(
         was_published=before == PUBLISHED,
         is_published=post.status == PUBLISHED,
     )
+    if names is not None:  # rows of post_tags: the flush does not see the post change
+        invalidation.changed(*cache_keys(post, "dirty"))
     adjust_post_count(post.author_id, published_delta(before, post.status))
     db.session.commit()
     return post

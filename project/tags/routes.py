@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from project.common.blueprint import Blueprint
+from project.common.response_cache import cached
 from project.tags import services
 from project.tags.schemas import TagQuerySchema, TagSchema
 
@@ -13,6 +14,7 @@ blp = Blueprint("tags", __name__, url_prefix="/api/v1/tags", description="Tags")
 
 @blp.route("")
 class Tags(MethodView):
+    @cached("posts")  # a tag's count changes with the posts carrying it
     @blp.arguments(TagQuerySchema, location="query")
     @blp.page_response(TagSchema)
     def get(self, query):

@@ -3,13 +3,14 @@
 Hooks it installs in the app (see `init_app`):
 * the token user loader (`project.common.auth.TokenHooks.load_user`);
 * the viewer provider of `User`'s private fields (`project.common.viewer`);
+* which cached answers a written user changes (`services.cache_keys`);
 * the `flask users` commands;
 * the users step of `flask seed` (`project.users.seed`).
 """
 
 from flask import Flask
 
-from project.common import seeding, viewer
+from project.common import invalidation, seeding, viewer
 from project.common.auth import token_hooks
 from project.extensions import db
 from project.users import services
@@ -33,5 +34,6 @@ def load_user(jwt_payload: dict) -> User | None:
 def init_app(app: Flask) -> None:
     token_hooks(app).load_user = load_user
     viewer.provide(app, User, services.private_fields)
+    invalidation.invalidate_on(User, services.cache_keys)
     app.cli.add_command(users_cli)
     seeding.register(app, "users", seed_users, order=10)

@@ -13,6 +13,7 @@ from project.common.blueprint import Blueprint
 from project.common.conditional import if_match_versions, versioned
 from project.common.fields import ID
 from project.common.ratelimit import limit_auth, limit_auth_when, limit_password_checks
+from project.common.response_cache import cached
 from project.common.viewer import view
 from project.users import services
 from project.users.schemas import (
@@ -28,6 +29,7 @@ blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="User
 @blp.route("")
 class Users(MethodView):
     @auth_required(blp, optional=True)
+    @cached("users")
     @blp.arguments(UserQuerySchema, location="query")
     @blp.page_response(UserSchema)
     def get(self, query):
@@ -82,6 +84,7 @@ def changes_email() -> bool:
 @blp.route(f"/<{ID}:user_id>")
 class UserById(MethodView):
     @auth_required(blp, optional=True)
+    @cached("user:{user_id}")
     @blp.response(200, UserSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     @versioned

@@ -10,9 +10,10 @@ from datetime import datetime
 from typing import Any
 
 from blinker import Namespace
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 
+from project.common import invalidation
 from project.common.exceptions import Conflict, Forbidden, NotFound
 from project.common.models import ensure_version
 from project.common.pagination import Page, PageRequest, paginate
@@ -38,18 +39,35 @@ CONFLICT_DETAILS = {
 }
 
 
-def can_see_private_fields(user: User, viewer: User | None) -> bool:
-    return viewer is not None and (viewer.id == user.id or viewer.is_admin)
+def cache_keys(user: User, change: str) -> tuple[str, ...]:
+    """The cached answers a written user changes: the profile and every list of users.
+
+    A username shows in every post and comment of its user, and a deleted
+    user's rows go by ON DELETE CASCADE, unseen: both change everything.
+    """
+    if change == "deleted" or inspect(user).attrs.username.history.has_changes():
+        return (invalidation.EVERYTHING,)
+    return (f"user:{user.id}", "users")
 
 
-def private_fields(users: Sequence[User], viewer: User | None) -> list[dict[str, Any]]:
-    """`email` and `is_admin`, for the user themself and for admins (a viewer provider)."""
-    return [
-        {"email": user.email, "is_admin": user.is_admin, "email_verified": user.email_verified}
-        if can_see_private_fields(user, viewer)
-        else {}
-        for user in users
-    ]
+PRIVATE_FIELDS = (User.email, User.is_admin, User.email_verified)
+
+
+def private_fields(user_ids: Sequence[int], viewer: User) -> list[dict[str, Any]]:
+    """`email`, `is_admin`, `email_verified` for the user themself and for admins
+    (a viewer provider): from the viewer's own row, or one query for an admin."""
+    if viewer.is_admin:
+        rows = db.session.execute(
+            select(User.id, *PRIVATE_FIELDS).where(User.id.in_(user_ids))
+        ).all()
+        private = {row.id: row._asdict() for row in rows}
+        for fields in private.values():
+            del fields["id"]
+    else:
+        private = {
+            viewer.id: {column.key: getattr(viewer, column.key) for column in PRIVATE_FIELDS}
+        }
+    return [private.get(user_id, {}) for user_id in user_ids]
 
 
 def get_user(user_id: int) -> User:

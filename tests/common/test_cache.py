@@ -1,6 +1,7 @@
 """The Redis cache backend: a Redis failure is a cache miss, never an error.
 
-Nothing caches on a request path yet; whatever does builds on this.
+The response cache (`project.common.response_cache`) builds on this; its own
+tests are in test_response_cache.py and tests/resilience.
 """
 
 from __future__ import annotations
@@ -88,3 +89,11 @@ def test_the_plain_backend_would_raise(cached_app, redis_server):
 
     with pytest.raises(Exception, match="connecting"):
         RedisCache.get(cache.cache, "greeting")
+
+
+def test_add_sets_its_expiry_in_the_same_command(cached_app, redis_server):
+    """A lock taken with `add` can never be left without an expiry."""
+    assert cache.add("lock", 1, timeout=7) is True
+    assert cache.add("lock", 2, timeout=7) is False
+    assert 0 < redis_server.client().ttl("postwell:cache:lock") <= 7
+    assert cache.get("lock") == 1

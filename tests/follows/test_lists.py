@@ -94,6 +94,7 @@ def test_a_forged_cursor_is_422(client, alice, url):
     assert field_errors(response, "query") == {"cursor": ["Not a valid cursor."]}
 
 
+@pytest.mark.usefixtures("uncached")
 @pytest.mark.parametrize("count", [3, 40])
 @pytest.mark.parametrize("url", [followers_url, following_url])
 def test_a_page_costs_the_same_whatever_its_size(

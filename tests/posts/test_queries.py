@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import pytest
 
+# What a request costs when it is built (the response cache is tested on its own).
+pytestmark = pytest.mark.usefixtures("uncached")
+
 URL = "/api/v1/posts"
 # An authenticated viewer's `liked` (the likes plugin's viewer provider): one query per page.
 LIKED = 1

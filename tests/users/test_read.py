@@ -181,6 +181,7 @@ def test_invalid_cursor_is_422(client, cursor):
     assert "cursor" in field_errors(response, "query")
 
 
+@pytest.mark.usefixtures("uncached")
 def test_listing_costs_the_same_number_of_queries_for_any_page_size(
     client, auth, user_factory, capture_sql
 ):
