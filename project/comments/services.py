@@ -37,8 +37,10 @@ ACTUAL_COMMENT_COUNT = counters.Count(Comment.post_id)
 
 def list_comments(*, post_id: int, viewer: User | None, page: PageRequest) -> Page[Comment]:
     """A post's comments, oldest first; NotFound for a post the viewer cannot see."""
-    post = visible_post(post_id, viewer)
-    stmt = select(Comment).options(joinedload(Comment.author)).where(Comment.post_id == post.id)
+    post = visible_post(post_id, viewer, author_summary=True)
+    # A comment shows its author as `UserSummarySchema`: those columns only.
+    author = joinedload(Comment.author).load_only(User.id, User.username)
+    stmt = select(Comment).options(author).where(Comment.post_id == post.id)
     return paginate(db.session, stmt, page)
 
 

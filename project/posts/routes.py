@@ -70,7 +70,8 @@ class PostById(MethodView):
     @versioned
     def get(self, post_id):
         """Show a post (drafts only to their author)"""
-        return view(services.visible_post(post_id, viewer()), viewer())
+        post = services.visible_post(post_id, viewer(), author_summary=True)
+        return view(post, viewer())
 
     @auth_required(blp)
     @blp.arguments(PostUpdateSchema)
