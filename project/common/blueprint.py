@@ -24,11 +24,13 @@ Two additions to flask-smorest's:
   would encode them (`JSONProvider.dumps`): the stdlib encoder was a tenth
   of the time of a page of posts.
 
-`init_app` installs the provider and the request class on the app.
+`init_app` installs the provider, the request class and `NoCookieSessions`
+on the app.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable
@@ -41,6 +43,7 @@ import marshmallow as ma
 import orjson
 from flask import request
 from flask.json.provider import DefaultJSONProvider
+from flask.sessions import SessionInterface
 from flask_smorest import abort
 from webargs.core import missing
 from webargs.flaskparser import FlaskParser, is_json_request
@@ -169,8 +172,23 @@ class Request(flask.Request):
         return data.decode(errors="replace") if as_text else data
 
 
+@functools.cache
+def schema_instance(schema_class: type[ma.Schema]) -> ma.Schema:
+    return schema_class()
+
+
 class ArgumentsParser(FlaskParser):
-    """webargs' parser, reading JSON with `load_json` and saying what was wrong."""
+    """webargs' parser, reading JSON with `load_json` and saying what was wrong.
+
+    A route declares its arguments with a schema class; webargs would build
+    an instance of it for every request (copying every field). One instance
+    per class is built once: a schema keeps no state between loads.
+    """
+
+    def _get_schema(self, argmap: Any, req: flask.Request) -> ma.Schema:
+        if isinstance(argmap, type) and issubclass(argmap, ma.Schema):
+            return schema_instance(argmap)
+        return super()._get_schema(argmap, req)
 
     def _raw_load_json(self, req: flask.Request) -> Any:
         if not is_json_request(req):
@@ -182,9 +200,25 @@ class ArgumentsParser(FlaskParser):
         abort(400, message=detail, messages={"json": [detail]})
 
 
+class NoCookieSessions(SessionInterface):
+    """No cookie sessions: Postwell authenticates with bearer tokens only.
+
+    Flask's default interface builds a signing serializer on every request
+    to look for a session cookie nobody sends; `flask.session` is a
+    `NullSession` here, which refuses writes.
+    """
+
+    def open_session(self, app: flask.Flask, request: flask.Request) -> None:
+        return None
+
+    def save_session(self, app: flask.Flask, session: Any, response: flask.Response) -> None:
+        return None
+
+
 def init_app(app: flask.Flask) -> None:
     app.json = JSONProvider(app)
     app.request_class = Request
+    app.session_interface = NoCookieSessions()
 
 
 class Blueprint(flask_smorest.Blueprint):
