@@ -67,6 +67,8 @@ def finish_request(response):
     elapsed = time.perf_counter() - g.get("started", time.perf_counter())
     response.headers[REQUEST_ID_HEADER] = g.get("request_id", "-")
     response.headers["X-Process-Time"] = f"{elapsed:.6f}"
+    if not access_log.isEnabledFor(logging.INFO):
+        return response  # LOG_LEVEL above INFO: build no record
     access_log.info(
         "%s %s %s %.1fms user=%s",
         request.method,

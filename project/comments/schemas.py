@@ -7,12 +7,13 @@ import marshmallow as ma
 from project.comments.models import COMMENTS_OLDEST_FIRST
 from project.common.fields import SafeText
 from project.common.pagination import PaginationQuerySchema
+from project.common.schema import Schema
 from project.users.schemas import UserSummarySchema
 
 BODY = ma.validate.Length(min=1, max=10_000)
 
 
-class CommentSchema(ma.Schema):
+class CommentSchema(Schema):
     id = ma.fields.Integer(dump_only=True)
     post_id = ma.fields.Integer(dump_only=True)
     body = ma.fields.String(dump_only=True)

@@ -42,7 +42,9 @@ def cache_keys(comment: Comment, change: str) -> tuple[str, ...]:
 
 def list_comments(*, post: Post, page: PageRequest) -> Page[Comment]:
     """A post's comments (the post as `visible_post` found it), oldest first."""
-    stmt = select(Comment).options(joinedload(Comment.author)).where(Comment.post_id == post.id)
+    # A comment shows its author as `UserSummarySchema`: those columns only.
+    author = joinedload(Comment.author).load_only(User.id, User.username)
+    stmt = select(Comment).options(author).where(Comment.post_id == post.id)
     return paginate(db.session, stmt, page)
 
 

@@ -78,7 +78,9 @@ def list_liked_posts(*, user_id: int, page: PageRequest) -> Page[Post]:
     stmt = (
         select(Like)
         .join(Like.post)
-        .options(contains_eager(Like.post).joinedload(Post.author))
+        .options(
+            contains_eager(Like.post).joinedload(Post.author).load_only(User.id, User.username)
+        )
         .where(Like.user_id == user.id, Post.status == PostStatus.PUBLISHED.value)
     )
     likes = paginate(db.session, stmt, page)

@@ -6,6 +6,7 @@ import marshmallow as ma
 
 from project.common.fields import SafeText
 from project.common.pagination import PaginationQuerySchema
+from project.common.schema import Schema
 from project.common.viewer import viewer_field
 from project.posts.models import POSTS_NEWEST_FIRST, STATUSES, PostStatus
 from project.tags.schemas import TagList, TagName
@@ -22,7 +23,7 @@ TAGS_DESCRIPTION = (
 STATUS = ma.validate.OneOf(STATUSES)
 
 
-class PostSchema(ma.Schema):
+class PostSchema(Schema):
     """A post; `liked` only for an authenticated viewer.
 
     `comment_count` and `like_count` are kept by the comments and likes

@@ -57,6 +57,12 @@ ACTUAL_TAG_POST_COUNT = counters.Count(
 )
 
 
+# A post shows its author as `UserSummarySchema` (id and username): the
+# queries of posts the API answers with read those two columns of `users`,
+# not the whole row (email, password hash, bio...).
+AUTHOR_SUMMARY = joinedload(Post.author).load_only(User.id, User.username)
+
+
 def adjust_post_count(author_id: int, delta: int) -> None:
     """Keep `users.post_count` (a users column this plugin owns the writes of).
 
@@ -99,14 +105,18 @@ def published_delta(before: str | None, after: str | None) -> int:
     return int(after == PUBLISHED) - int(before == PUBLISHED)
 
 
-def visible_post(post_id: int, viewer: User | None, *, for_update: bool = False) -> Post:
+def visible_post(
+    post_id: int, viewer: User | None, *, for_update: bool = False, author_summary: bool = False
+) -> Post:
     """The post, or NotFound when it does not exist or is someone else's draft.
 
     `for_update` locks the posts row until the transaction ends and reloads
     it as it is once the lock is granted (gone, if a concurrent writer
     deleted it): for services that change the post or the rows it owns.
+    `author_summary` loads only what `PostSchema` shows of the author.
     """
-    stmt = select(Post).options(joinedload(Post.author)).where(Post.id == post_id)
+    author = AUTHOR_SUMMARY if author_summary else joinedload(Post.author)
+    stmt = select(Post).options(author).where(Post.id == post_id)
     if for_update:
         stmt = stmt.with_for_update(of=Post).execution_options(populate_existing=True)
     post = db.session.scalar(stmt)
@@ -142,7 +152,7 @@ def list_posts(
         if author is not None and author.id != viewer.id:
             raise Forbidden("You can only list your own drafts.")
         author = viewer
-    stmt = select(Post).options(joinedload(Post.author)).where(Post.status == status)
+    stmt = select(Post).options(AUTHOR_SUMMARY).where(Post.status == status)
     if author is not None:
         stmt = stmt.where(Post.author_id == author.id)
     if tag is not None:

@@ -9,6 +9,7 @@ import marshmallow as ma
 
 from project.common.fields import SafeEmail, SafeText, StrictBoolean
 from project.common.pagination import PaginationQuerySchema
+from project.common.schema import Schema
 from project.common.viewer import viewer_field
 from project.users.identity import MAX_KEY_LENGTH, identity_key
 from project.users.models import USERS_MOST_POSTS, USERS_NEWEST_FIRST
@@ -53,7 +54,7 @@ AVATAR_URL_METADATA = {
 }
 
 
-class UserSchema(ma.Schema):
+class UserSchema(Schema):
     """A user; `email` and `is_admin` only when the viewer is the user or an admin.
 
     Those two come from the viewer's extras (`project.common.viewer`), filled
@@ -92,7 +93,7 @@ class UserSchema(ma.Schema):
     updated_at = ma.fields.AwareDateTime(dump_only=True)
 
 
-class UserSummarySchema(ma.Schema):
+class UserSummarySchema(Schema):
     """How a user appears inside other resources (e.g. a post's author)."""
 
     id = ma.fields.Integer(dump_only=True)

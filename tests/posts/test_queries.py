@@ -147,3 +147,34 @@ def test_a_repeated_request_costs_the_same(measure, make_posts, alice, auth, aut
     headers = auth(alice)
     costs = [len(measure(f"{URL}/{post.id}", headers)[1]) for _ in range(3)]
     assert costs == [1 + TAGS + auth_statements + LIKED] * 3
+
+
+def users_columns(sql: str) -> set[str]:
+    """The `users` columns a statement selects (the author is joined as `users_1`)."""
+    select_list = sql.split(" FROM ", 1)[0]
+    return {
+        column.split(" AS ")[0].split(".", 1)[1]
+        for column in select_list.removeprefix("SELECT ").split(", ")
+        if column.startswith("users_1.")
+    }
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/posts", "/api/v1/posts/{post}", "/api/v1/users/{author}/posts"],
+    ids=["list", "item", "user-posts"],
+)
+def test_posts_read_only_the_authors_id_and_username(measure, make_posts, alice, path):
+    """A post shows its author as id and username: the password hash, email
+    and the rest of the users row are not read for it."""
+    post = make_posts(1, authors=[alice])[0]
+    response, statements = measure(path.format(post=post.id, author=alice.id))
+    author = (
+        response.json["author"]
+        if "items" not in response.json
+        else response.json["items"][0]["author"]
+    )
+    assert author == {"id": alice.id, "username": "alice"}
+    [page] = [statement.sql for statement in statements if "FROM posts" in statement.sql]
+    assert users_columns(page) == {"id", "username"}
+    assert "password_hash" not in page and "email" not in page
