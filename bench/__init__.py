@@ -28,3 +28,10 @@ def log(message: str = "") -> None:
 def fmt(value: float | None, digits: int = 1) -> str:
     """A number for the console; "-" when there is none."""
     return "-" if value is None else f"{value:.{digits}f}"
+
+
+def ratio(value: float | None, base: float | None) -> float | None:
+    """value / base, rounded; None when either is missing (or base is 0)."""
+    if value is None or not base:
+        return None
+    return round(value / base, 2)

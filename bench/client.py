@@ -24,6 +24,27 @@ REQUEST_TIMEOUT = 30.0
 Request = tuple[str, str, bytes | None, dict[str, str]]
 
 
+def exchange(
+    port: int,
+    method: str,
+    path: str,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    timeout: float = REQUEST_TIMEOUT,
+) -> tuple[int, http.client.HTTPMessage, bytes]:
+    """One request on its own (new) connection: (status, headers, body).
+
+    The headers are looked up case-insensitively (`headers.get("etag")`).
+    """
+    conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        response = conn.getresponse()
+        return response.status, response.headers, response.read()
+    finally:
+        conn.close()
+
+
 def call(
     port: int,
     method: str,
@@ -32,14 +53,9 @@ def call(
     headers: dict[str, str] | None = None,
     timeout: float = REQUEST_TIMEOUT,
 ) -> tuple[int, bytes]:
-    """One request on its own connection: (status, body)."""
-    conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
-    try:
-        conn.request(method, path, body=body, headers=headers or {})
-        response = conn.getresponse()
-        return response.status, response.read()
-    finally:
-        conn.close()
+    """One request on its own (new) connection: (status, body)."""
+    status, _headers, payload = exchange(port, method, path, body, headers, timeout)
+    return status, payload
 
 
 def call_json(port: int, method: str, path: str, payload=None, headers=None) -> dict:
@@ -64,6 +80,8 @@ class Samples:
     server_ms: list[float] = field(default_factory=list)
     statuses: Counter = field(default_factory=Counter)
     error_examples: dict[str, str] = field(default_factory=dict)
+    # Answers of an unexpected status, and connection failures.
+    errors: int = 0
     seconds: float = 0.0
     timed_out: bool = False
 
@@ -71,20 +89,34 @@ class Samples:
         self.latencies_ms += other.latencies_ms
         self.server_ms += other.server_ms
         self.statuses.update(other.statuses)
+        self.errors += other.errors
         for key, value in other.error_examples.items():
             self.error_examples.setdefault(key, value)
         self.timed_out |= other.timed_out
 
     def failed(self, key: str, example: str) -> None:
         self.statuses[key] += 1
+        self.errors += 1
         self.error_examples.setdefault(key, example)
+
+
+def is_2xx(status: int) -> bool:
+    return 200 <= status < 300
 
 
 class _Worker:
     """One client thread: claims request indexes until none are left or time is up."""
 
-    def __init__(self, port: int, make: Callable[[int], Request], claim, deadline: float):
+    def __init__(
+        self,
+        port: int,
+        make: Callable[[int], Request],
+        claim,
+        deadline: float,
+        expected: Callable[[int], bool] = is_2xx,
+    ):
         self.port, self.make, self.claim, self.deadline = port, make, claim, deadline
+        self.expected = expected
         self.samples = Samples()
         self.conn = self._connect()
 
@@ -120,7 +152,7 @@ class _Worker:
         process_time = response.getheader("X-Process-Time")
         if process_time:
             self.samples.server_ms.append(float(process_time) * 1000)
-        if 200 <= response.status < 300:
+        if self.expected(response.status):
             self.samples.statuses[str(response.status)] += 1
         else:
             body = payload[:800].decode(errors="replace")
@@ -134,10 +166,12 @@ def drive(
     concurrency: int,
     limit: float,
     start: int = 0,
+    expected: Callable[[int], bool] = is_2xx,
 ) -> Samples:
     """Send `count` requests from `concurrency` threads, or stop after `limit` seconds.
 
-    Request i is `make(start + i)`, so every request of a run differs.
+    Request i is `make(start + i)`, so every request of a run differs. An
+    answer whose status is not `expected` (default: 2xx) is an error.
     """
     lock = threading.Lock()
     indexes = iter(range(start, start + count))
@@ -147,7 +181,10 @@ def drive(
             return next(indexes, None)
 
     started = time.perf_counter()
-    workers = [_Worker(port, make, claim, started + limit) for _ in range(min(concurrency, count))]
+    workers = [
+        _Worker(port, make, claim, started + limit, expected)
+        for _ in range(min(concurrency, count))
+    ]
     threads = [threading.Thread(target=w.run, daemon=True) for w in workers]
     for thread in threads:
         thread.start()

@@ -19,6 +19,7 @@ from bench.scenarios import Scenario
 class Result:
     name: str
     label: str
+    server: str
     requests: int
     errors: int
     statuses: dict[str, int]
@@ -54,6 +55,7 @@ def run_round(
             concurrency,
             limit / rounds,
             start=scenario.warmup + first,
+            expected=scenario.expected,
         )
     return samples
 
@@ -66,7 +68,10 @@ def run_rounds(
     `limit` bounds each scenario's total time, split evenly between the rounds.
     Returns a result per scenario and each scenario's p50 per round.
     """
-    warm = {s.name: drive(s.port, s.make, s.warmup, concurrency, limit / rounds) for s in scenarios}
+    warm = {
+        s.name: drive(s.port, s.make, s.warmup, concurrency, limit / rounds, expected=s.expected)
+        for s in scenarios
+    }
     measured = {s.name: Samples() for s in scenarios}
     round_p50: dict[str, list[float | None]] = {s.name: [] for s in scenarios}
     for number in range(rounds):
@@ -90,8 +95,9 @@ def result_of(scenario: Scenario, warmup: Samples, measured: Samples) -> Result:
     return Result(
         name=scenario.name,
         label=scenario.label,
+        server=scenario.server,
         requests=done,
-        errors=sum(n for status, n in statuses.items() if not status.startswith("2")),
+        errors=warmup.errors + measured.errors,
         statuses=dict(sorted(statuses.items())),
         error_examples={**measured.error_examples, **warmup.error_examples},
         warmup_requests=sum(warmup.statuses.values()),

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from bench import BenchError, log
-from bench.client import Request, call_json
+from bench.client import Request, call_json, exchange, is_2xx
 from bench.database import DataSet
 from project.common.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from project.users.seed import SEED_PASSWORD
@@ -23,6 +23,21 @@ BASELINE = "health/live"
 # bench.bare_app: Flask and gunicorn alone, the most any endpoint could do.
 CEILING = "bare-flask"
 JSON_HEADERS = {"Accept": "application/json"}
+# The servers of a run: the ceiling, and Postwell with the response cache off and on.
+BARE, UNCACHED, CACHED = "bare-flask", "uncached", "cached"
+# Scenarios on the cached server are named with this prefix.
+CACHED_PREFIX = "cached/"
+# The hot set a cached item scenario reads over and over: blogging traffic is
+# mostly the same few posts and profiles, and a random one of 100,000 posts
+# would measure cache misses.
+HOT_SET = 20
+
+
+@dataclass(frozen=True)
+class Ports:
+    bare: int
+    uncached: int
+    cached: int
 
 
 @dataclass
@@ -33,6 +48,9 @@ class Scenario:
     make: Callable[[int], Request]
     requests: int
     warmup: int
+    server: str = UNCACHED
+    # Which answers count as success (default 2xx; 304 for a conditional GET).
+    expected: Callable[[int], bool] = is_2xx
 
 
 @dataclass
@@ -54,6 +72,10 @@ class Fixture:
     popular_tag: str
     common_word: str
     median_signup: str
+    # The cached scenarios: the hot sets, and the first page's ETag.
+    hot_post_ids: list[int]
+    hot_author_ids: list[int]
+    first_page_etag: str
 
 
 def posts_path(limit: int, cursor: str | None = None) -> str:
@@ -95,7 +117,23 @@ def log_in(port: int, username: str | None = None) -> tuple[str, str]:
     return username, tokens["access_token"]
 
 
-def build_fixture(port: int, data: DataSet, deep_pages: int) -> Fixture:
+def hot_set(ids: list[int], seed: int) -> list[int]:
+    """HOT_SET ids drawn repeatably from `ids`."""
+    return random.Random(seed).sample(ids, min(HOT_SET, len(ids)))
+
+
+def first_page_etag(port: int) -> str:
+    """The ETag of the anonymous first page of posts, for If-None-Match."""
+    status, headers, body = exchange(port, "GET", posts_path(DEFAULT_LIMIT), None, JSON_HEADERS)
+    etag = headers.get("ETag")
+    if status != 200 or not etag:
+        raise BenchError(f"first page answered {status} with ETag {etag!r}: {body[:300]!r}")
+    return etag
+
+
+def build_fixture(ports: Ports, data: DataSet, deep_pages: int) -> Fixture:
+    """What the scenarios need, read from the uncached server (the ETag from the cached one)."""
+    port = ports.uncached
     if not data.published_post_ids or not data.authors_with_posts:
         raise BenchError("no published posts to read; seed the database first")
     started = time.perf_counter()
@@ -137,6 +175,9 @@ def build_fixture(port: int, data: DataSet, deep_pages: int) -> Fixture:
         popular_tag=data.popular_tag,
         common_word=data.common_word,
         median_signup=data.median_signup,
+        hot_post_ids=hot_set(data.published_post_ids, 1),
+        hot_author_ids=hot_set(data.authors_with_posts, 2),
+        first_page_etag=first_page_etag(ports.cached),
     )
 
 
@@ -157,13 +198,21 @@ def pick(
     )
 
 
-def write_post(token: str) -> Callable[[int], Request]:
+def cycle(
+    ids: list[int], path: str, headers: dict[str, str] = JSON_HEADERS
+) -> Callable[[int], Request]:
+    """A GET of `path` with the ids in turn: the warm-up (HOT_SET or more) reads each once."""
+    return lambda index: ("GET", path.format(id=ids[index % len(ids)]), None, headers)
+
+
+def write_post(token: str, server: str = UNCACHED) -> Callable[[int], Request]:
+    """POST a new published post; its title names the server and the request."""
     headers = {**JSON_HEADERS, "Authorization": f"Bearer {token}"}
     headers["Content-Type"] = "application/json"
 
     def make(index: int) -> Request:
         body = {
-            "title": f"Benchmark post {index}",
+            "title": f"Benchmark post {server} {index}",
             "body": f"Written by the benchmark, request {index}. " * 12,
         }
         return "POST", "/api/v1/posts", json.dumps(body).encode(), headers
@@ -190,6 +239,11 @@ def read_scenarios(port: int, fixture: Fixture, requests: int, warmup: int) -> l
             "posts/by-id",
             "GET /api/v1/posts/{random id}",
             pick(fixture.post_ids, "/api/v1/posts/{id}"),
+        ),
+        scenario(
+            "users/by-id",
+            "GET /api/v1/users/{random author id}",
+            pick(fixture.author_ids, "/api/v1/users/{id}"),
         ),
         scenario(
             "users/posts",
@@ -228,6 +282,44 @@ def social_scenarios(fixture: Fixture, scenario: Callable[..., Scenario]) -> lis
     ]
 
 
+def cached_scenarios(port: int, fixture: Fixture, requests: int, warmup: int) -> list[Scenario]:
+    """The reads of the issue's cached targets, on the server with CACHE_ENABLED=true.
+
+    Items are read from hot sets (see HOT_SET), so after the warm-up every
+    read is a cache hit; until the response cache exists they cost what the
+    uncached reads cost.
+    """
+    auth = {**JSON_HEADERS, "Authorization": f"Bearer {fixture.token}"}
+    conditional = {**JSON_HEADERS, "If-None-Match": fixture.first_page_etag}
+    first = posts_path(DEFAULT_LIMIT)
+    tagged = f"/api/v1/posts?{urlencode({'tag': fixture.popular_tag, 'limit': DEFAULT_LIMIT})}"
+
+    def scenario(name: str, label: str, make: Callable[[int], Request], **kw) -> Scenario:
+        return Scenario(CACHED_PREFIX + name, label, port, make, requests, warmup, CACHED, **kw)
+
+    return [
+        scenario("posts/first", f"GET {first}", get(first)),
+        scenario(
+            "posts/first-304",
+            f"GET {first}, If-None-Match: its ETag (304)",
+            get(first, conditional),
+            expected=lambda status: status == 304,
+        ),
+        scenario("posts/first-auth", f"GET {first} (bearer: liked)", get(first, auth)),
+        scenario(
+            "posts/by-id",
+            f"GET /api/v1/posts/{{one of {len(fixture.hot_post_ids)} hot ids}}",
+            cycle(fixture.hot_post_ids, "/api/v1/posts/{id}"),
+        ),
+        scenario(
+            "users/by-id",
+            f"GET /api/v1/users/{{one of {len(fixture.hot_author_ids)} hot ids}}",
+            cycle(fixture.hot_author_ids, "/api/v1/users/{id}"),
+        ),
+        scenario("posts/tag", f"GET {tagged}", get(tagged)),
+    ]
+
+
 def like(fixture: Fixture) -> Callable[[int], Request]:
     """PUT a like on a random published post (a repeat is an idempotent 2xx)."""
     headers = {**JSON_HEADERS, "Authorization": f"Bearer {fixture.token}"}
@@ -235,38 +327,53 @@ def like(fixture: Fixture) -> Callable[[int], Request]:
 
 
 def build_scenarios(
-    port: int, bare_port: int, fixture: Fixture, requests: int, writes: int, concurrency: int
+    ports: Ports, fixture: Fixture, requests: int, writes: int, concurrency: int
 ) -> tuple[list[Scenario], list[Scenario]]:
     """The read scenarios (run interleaved) and the write scenarios (run after them).
 
-    The reads start with the bare Flask ceiling, served on `bare_port`. Writes
-    go last: published bench posts would otherwise take over the first page
-    mid-run, and the first page would no longer look like the deep one.
+    The reads start with the bare Flask ceiling, then the uncached server's,
+    then the cached server's. Writes go last: published bench posts would
+    otherwise take over the first page mid-run (and invalidate the cached one).
     """
-    warmup = min(max(concurrency * 5, 20), requests)
+    warmup = min(max(concurrency * 5, HOT_SET), requests)
+    write_warmup = min(warmup, writes)
     ceiling = Scenario(
         CEILING,
         f"GET / (bench.bare_app, {DEFAULT_LIMIT} items)",
-        bare_port,
+        ports.bare,
         get("/"),
         requests,
         warmup,
+        BARE,
     )
-    reads = [ceiling, *read_scenarios(port, fixture, requests, warmup)]
+    reads = [
+        ceiling,
+        *read_scenarios(ports.uncached, fixture, requests, warmup),
+        *cached_scenarios(ports.cached, fixture, requests, warmup),
+    ]
     create = Scenario(
         "posts/create",
         "POST /api/v1/posts (bearer)",
-        port,
+        ports.uncached,
         write_post(fixture.token),
         writes,
-        min(warmup, writes),
+        write_warmup,
     )
     like_post = Scenario(
         "posts/like",
         "PUT /api/v1/posts/{random id}/like (bearer)",
-        port,
+        ports.uncached,
         like(fixture),
         writes,
-        min(warmup, writes),
+        write_warmup,
     )
-    return reads, [create, like_post]
+    cached_create = Scenario(
+        CACHED_PREFIX + "posts/create",
+        "POST /api/v1/posts (bearer; invalidates cached lists)",
+        ports.cached,
+        write_post(fixture.token, CACHED),
+        writes,
+        write_warmup,
+        CACHED,
+    )
+    return reads, [create, like_post, cached_create]

@@ -29,8 +29,9 @@ BARE_APP = "bench.bare_app:app"
 def app_environment(database_url: str) -> dict[str, str]:
     """The production settings of the app under test, with fresh random secrets.
 
-    Built once per run: the gunicorn server and the in-process SQL counter
-    share it, so a token issued by one is accepted by the other.
+    Built once per run: every Postwell server of the run and the in-process
+    SQL counter share it (see `with_cache`), so a token issued by one is
+    accepted by the others, and all of them use one database and one Redis.
     """
     return {
         "APP_ENV": "production",
@@ -40,6 +41,11 @@ def app_environment(database_url: str) -> dict[str, str]:
         "JWT_SECRET_KEY": secrets.token_hex(32),
         "RATE_LIMITS_ENABLED": "false",
     }
+
+
+def with_cache(app_env: dict[str, str], enabled: bool, **extra: str) -> dict[str, str]:
+    """`app_env` with the response cache on or off (`CACHE_ENABLED`), plus `extra`."""
+    return {**app_env, "CACHE_ENABLED": "true" if enabled else "false", **extra}
 
 
 @dataclass(frozen=True)
@@ -59,10 +65,13 @@ def free_port() -> int:
 
 
 def gunicorn_env(app_env: dict[str, str], port: int, workers: int) -> dict[str, str]:
-    env = {**os.environ, **app_env}
+    env = dict(os.environ)
     # gunicorn.conf.py binds no control socket unless CONTROL_SOCKET is set;
     # one inherited here would be shared with (and unlinked by) other instances.
+    # Likewise a metrics directory: only a server given one in `app_env` has it.
     env.pop("CONTROL_SOCKET", None)
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    env.update(app_env)
     env.update(
         HOST=HOST,
         PORT=str(port),

@@ -1,8 +1,10 @@
 """SQL statements per request: one request per scenario, in-process, counted at the engine.
 
 After the load, the app is built once more in this process with `create_app()`
-and the very environment the gunicorn server got (production config, the bench
-database, the same Redis and secrets, so the scenarios' bearer token is valid).
+for each Postwell server of the run, with the very environment that server got
+(production config, the bench database, the same Redis and secrets, so the
+scenarios' bearer token is valid; `CACHE_ENABLED` on or off, so a scenario of
+the cached server is counted on a cache hit, which it finds in the same Redis).
 Each scenario's request (same method, path, headers and body as under load)
 is sent once through Flask's test client to warm its code path up, then once
 more while a `before_cursor_execute` listener on the app's engine records
@@ -38,6 +40,7 @@ class SqlCount:
     status: int
     statements: list[str]
     error: str = ""
+    ok: bool = True
 
 
 @contextmanager
@@ -71,32 +74,54 @@ def count_one(app: Flask, engine: Engine, scenario: Scenario) -> SqlCount:
         method, path, body, headers = scenario.make(attempt)
         with recording(engine) as statements:
             response = client.open(path, method=method, data=body, headers=headers)
-    error = "" if response.status_code < 300 else response.get_data(as_text=True)[:800]
-    return SqlCount(response.status_code, statements, error)
+    ok = scenario.expected(response.status_code)
+    error = "" if ok else response.get_data(as_text=True)[:800]
+    return SqlCount(response.status_code, statements, error, ok)
 
 
-def count_statements(app_env: dict[str, str], scenarios: list[Scenario]) -> dict[str, SqlCount]:
-    """SQL statements of one request per scenario (the bare Flask ceiling has none)."""
-    app = in_process_app(app_env)
-    with app.app_context():
-        engine = db.engine
-    try:
-        counts = {s.name: count_one(app, engine, s) for s in scenarios if s.name != CEILING}
-    finally:
-        engine.dispose()
-    log("sql: " + ", ".join(f"{name} {len(c.statements)}" for name, c in counts.items()))
-    return counts
+class SqlCounter:
+    """One in-process app per Postwell server (built when first needed), to count with.
+
+    `app_envs` maps a server name to its environment; the bare Flask ceiling
+    (not in it) sends no SQL. Reads are counted right after the read rounds,
+    before any write changes what they answer (a 304's ETag, a cached page).
+    """
+
+    def __init__(self, app_envs: dict[str, dict[str, str]]):
+        self.app_envs = app_envs
+        self.apps: dict[str, tuple[Flask, Engine]] = {}
+
+    def app(self, server: str) -> tuple[Flask, Engine]:
+        if server not in self.apps:
+            app = in_process_app(self.app_envs[server])
+            with app.app_context():
+                self.apps[server] = app, db.engine
+        return self.apps[server]
+
+    def count(self, scenarios: list[Scenario]) -> dict[str, SqlCount]:
+        """SQL statements of one request per scenario, each in its server's app."""
+        counts = {
+            scenario.name: count_one(*self.app(scenario.server), scenario)
+            for scenario in scenarios
+            if scenario.name != CEILING and scenario.server in self.app_envs
+        }
+        log("sql: " + ", ".join(f"{name} {len(c.statements)}" for name, c in counts.items()))
+        return counts
+
+    def close(self) -> None:
+        for _app, engine in self.apps.values():
+            engine.dispose()
 
 
 def attach(results: list[Result], counts: dict[str, SqlCount]) -> None:
-    """Put each scenario's count on its result; a non-2xx answer here is an error too."""
+    """Put each scenario's count on its result; an unexpected answer here is an error too."""
     for result in results:
         count = counts.get(result.name)
         if count is None:
             continue
         result.sql_statements = len(count.statements)
         result.sql = count.statements
-        if count.status >= 300:
+        if not count.ok:
             key = f"sql-count {count.status}"
             result.errors += 1
             result.statuses[key] = result.statuses.get(key, 0) + 1
