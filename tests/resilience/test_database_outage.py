@@ -36,7 +36,10 @@ BOUND = 8  # seconds: the most any request may take while the database is out
 
 @pytest.fixture
 def proxied_app(build_app, pg_proxy) -> Flask:
-    return build_app(SQLALCHEMY_DATABASE_URI=pg_proxy.url, REDIS_URL=None, **TIMEOUTS)
+    """Every answer built from the database (the response cache is tested below)."""
+    return build_app(
+        SQLALCHEMY_DATABASE_URI=pg_proxy.url, REDIS_URL=None, CACHE_ENABLED=False, **TIMEOUTS
+    )
 
 
 def timed_get(client, path: str):
@@ -213,3 +216,16 @@ def test_timeouts_apply_to_postgresql_only():
     assert options["pool_timeout"] == 5
     assert options["connect_args"]["connect_timeout"] == 3
     assert options["connect_args"]["options"] == "-c statement_timeout=10000"
+
+
+def test_cached_answers_are_still_served_while_the_database_is_out(build_app, pg_proxy):
+    """No write can happen meanwhile, so a kept answer is still the current one."""
+    app = build_app(SQLALCHEMY_DATABASE_URI=pg_proxy.url, REDIS_URL=None, **TIMEOUTS)
+    client = app.test_client()
+    cached = client.get(POSTS)
+    assert cached.status_code == 200
+
+    pg_proxy.refuse()
+    again = client.get(POSTS)
+    assert (again.status_code, again.data) == (200, cached.data)
+    assert_unavailable(client.get(f"{POSTS}?limit=3"))  # never kept: built, and refused
