@@ -6,7 +6,9 @@ WEB_CONCURRENCY        worker processes. Default: 2 x cores + 1 with REDIS_URL;
                        cache) then live in each process's memory, and N
                        workers would enforce N times the configured limits.
                        Set explicitly without Redis, it is obeyed, with a
-                       warning at start.
+                       warning at start, and the response cache is turned
+                       off (CACHE_ENABLED=false): no worker could see another
+                       one's writes.
 GUNICORN_WORKER_CLASS  default gthread: a slow client holds one thread, not
                        a whole worker (sync would let two of them block two
                        workers)
@@ -76,12 +78,19 @@ if os.environ.get("METRICS_TOKEN") and not os.environ.get("PROMETHEUS_MULTIPROC_
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="postwell-metrics-")
 
 
+# Several workers without Redis: each would keep its own response cache and
+# never see the others' writes (a stale read), so the cache is off for them.
+if workers > 1 and not SHARED_STATE:
+    os.environ["CACHE_ENABLED"] = "false"
+
+
 def on_starting(server):
     if server.cfg.workers > 1 and not SHARED_STATE:
         server.log.warning(
             "WEB_CONCURRENCY=%d without REDIS_URL: every worker keeps its own "
-            "rate-limit counters and cache, so rate limits are enforced up to "
-            "%d times the configured values; set REDIS_URL, or run one worker",
+            "rate-limit counters, so rate limits are enforced up to %d times the "
+            "configured values, and the response cache is off (a worker's cache "
+            "would not see the other workers' writes); set REDIS_URL, or run one worker",
             server.cfg.workers,
             server.cfg.workers,
         )

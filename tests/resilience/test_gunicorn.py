@@ -122,6 +122,7 @@ def test_several_workers_without_redis_warn_at_start(gunicorn):
     log = server.log()
     assert "WEB_CONCURRENCY=2 without REDIS_URL" in log
     assert "rate limits are enforced up to 2 times" in log
+    assert "the response cache is off" in log
 
 
 def test_oversized_request_heads_are_problems(default_server):
