@@ -54,8 +54,9 @@ FOLLOW_PATH = "/api/v1/users/{user_id}/follow"
 REALWORLD_FOLLOW_PATH = "/api/profiles/{username}/follow"
 # Fuzzing-phase examples per operation and identity; the examples and
 # coverage phases add their own (bounded) cases on top.
-MAX_EXAMPLES = int(os.environ.get("CONTRACT_EXAMPLES", 25))
-WORKFLOW_SCENARIOS = int(os.environ.get("CONTRACT_SCENARIOS", 25))
+# Sized so that .ci/run stays under 20 minutes on a 2-core machine.
+MAX_EXAMPLES = int(os.environ.get("CONTRACT_EXAMPLES", 10))
+WORKFLOW_SCENARIOS = int(os.environ.get("CONTRACT_SCENARIOS", 10))
 WORKFLOW_STEPS = 6
 IDENTITIES = ("anonymous", "user", "admin")
 

@@ -235,14 +235,16 @@ def test_no_cached_answer_outlives_a_write(
             assert comparable(answer) == comparable(fresh), (name, cached_url)
 
 
-def test_concurrent_misses_build_once_and_the_others_wait(app, response_cache):
+def test_concurrent_misses_build_once_and_the_others_wait(app, response_cache, monkeypatch):
     """A stampede: one build, the other requests served what it built."""
     builds: list[int] = []
     started = threading.Event()
+    # Waiters must outlast the build however slowly threads start on a loaded machine.
+    monkeypatch.setattr(response_cache, "rebuild_wait", 30.0)
 
     def slow_view():
         builds.append(1)
-        started.wait(1)
+        started.wait(5)  # every request has started: they find the lock taken
         return app.response_class(b'{"items":[]}\n', mimetype="application/json")
 
     answers: list[bytes] = []
