@@ -71,12 +71,9 @@ class SessionQuerySchema(PaginationQuerySchema):
 TOKEN = ma.validate.Length(min=1, max=200)
 
 
-class PasswordResetSchema(ma.Schema):
-    email = SafeEmail(required=True, validate=EMAIL, metadata={"example": "alice@example.com"})
-
-
-class PasswordResetConfirmSchema(ma.Schema):
-    token = SafeText(
+def mailed_token() -> SafeText:
+    """The single-use token a password-reset or verification mail carries."""
+    return SafeText(
         required=True,
         validate=TOKEN,
         metadata={
@@ -84,6 +81,14 @@ class PasswordResetConfirmSchema(ma.Schema):
             "example": "Vq3v0m1o6bq9yA2zRk4hPZzvJ1uQfX2c8s5yQmN0aLk",
         },
     )
+
+
+class PasswordResetSchema(ma.Schema):
+    email = SafeEmail(required=True, validate=EMAIL, metadata={"example": "alice@example.com"})
+
+
+class PasswordResetConfirmSchema(ma.Schema):
+    token = mailed_token()
     password = SafeText(
         required=True,
         load_only=True,
@@ -93,14 +98,7 @@ class PasswordResetConfirmSchema(ma.Schema):
 
 
 class VerifyEmailSchema(ma.Schema):
-    token = SafeText(
-        required=True,
-        validate=TOKEN,
-        metadata={
-            "description": "From the mail.",
-            "example": "Vq3v0m1o6bq9yA2zRk4hPZzvJ1uQfX2c8s5yQmN0aLk",
-        },
-    )
+    token = mailed_token()
 
 
 class AcceptedSchema(ma.Schema):
