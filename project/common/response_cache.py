@@ -107,6 +107,11 @@ def entry_key() -> str:
     return f"{request.endpoint}:{digest}"
 
 
+def shown_items(data: Any, viewed: ViewedFields) -> list[dict[str, Any]]:
+    """The items of a dumped body: a page's `items`, or the one resource."""
+    return data["items"] if viewed.page else [data]
+
+
 class ResponseCache:
     """The app's response cache over its flask-caching backend (see the module docstring)."""
 
@@ -170,6 +175,11 @@ class ResponseCache:
                 return self.respond(entry, "hit")
             return self.build(view, key=key, versions=current, locked=True)
         if self.lock(key):
+            # Another worker may have kept it between our read and our lock.
+            entry = self.backend.get(ENTRY_PREFIX + key)
+            if isinstance(entry, Entry) and entry.versions == current:
+                self.backend.delete(LOCK_PREFIX + key)
+                return self.respond(entry, "waited")
             return self.build(view, key=key, versions=current, locked=True)
         rebuilt = self.wait_for_rebuild(key, current)
         if rebuilt is not None:
@@ -240,7 +250,7 @@ class ResponseCache:
         body = response.get_data()
         if viewed is not None and viewed.names:  # take the viewer's own fields out again
             data = current_app.json.loads(body)
-            for item in data["items"] if viewed.page else [data]:
+            for item in shown_items(data, viewed):
                 for name in viewed.names:
                     item.pop(name, None)
             body = current_app.json.response(data).get_data()
@@ -263,7 +273,7 @@ class ResponseCache:
         viewer = current_viewer()
         if viewer is not None and entry.viewed is not None:
             data = current_app.json.loads(body)
-            overlay(entry.viewed.model, data["items"] if entry.viewed.page else [data], viewer)
+            overlay(entry.viewed.model, shown_items(data, entry.viewed), viewer)
             body = current_app.json.response(data).get_data()
         if entry.resource_version is not None:
             request.environ[VERSION_KEY] = entry.resource_version
