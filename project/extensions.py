@@ -12,11 +12,14 @@ from flask_mailman import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 
+from project.common.database import RequestSession
 from project.common.metrics import count_rate_limit_breach
 from project.common.models import Base
 
 # Objects stay readable after commit: responses are serialised from them.
-db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+db = SQLAlchemy(
+    model_class=Base, session_options={"expire_on_commit": False, "class_": RequestSession}
+)
 migrate = Migrate()
 jwt = JWTManager()
 cache = Cache()

@@ -15,17 +15,29 @@ PostgreSQL only:
   covers a server that answers, this covers one that does not.
 
 SQLite ignores all of it. `project.errors` turns the resulting errors into 503s.
+
+`RequestSession` (the class of `db.session`) runs the statements of a
+read-only request (GET, HEAD, OPTIONS) on PostgreSQL in autocommit mode.
+Under PostgreSQL's READ COMMITTED every statement takes its own snapshot
+anyway, so a read sees exactly what it saw inside a transaction; what goes is
+the `BEGIN` before the first statement and the `ROLLBACK` when the connection
+returns to the pool: two of a read's four round trips. Writing requests keep
+one transaction each (the pool resets autocommit on check-in). A read-only
+request's rare writes (a session's `last_used_at`) are single statements.
 """
 
 from __future__ import annotations
 
 import math
+import weakref
 from typing import Any
 
 import psycopg
+from flask import has_request_context, request
+from flask_sqlalchemy.session import Session
 from psycopg.errors import _WaitTimeout  # psycopg 3.3: what Connection.wait(timeout=) raises
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 # A key of `connect_args` that psycopg never sees: `connect` takes it out.
 ANSWER_DEADLINE_ARG = "postwell_answer_deadline"
@@ -93,3 +105,32 @@ def connect(dialect, connection_record, cargs, cparams):
     connection = DeadlineConnection.connect(*cargs, **cparams)
     connection.answer_deadline = deadline
     return connection
+
+
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# One autocommit view per engine: the session keeps one connection per bind
+# object, so every statement of a request must get the same one.
+_autocommit_views: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
+
+
+def autocommit_view(engine: Engine) -> Engine:
+    """`engine` in autocommit mode, sharing its pool (no second set of connections)."""
+    view = _autocommit_views.get(engine)
+    if view is None:
+        view = _autocommit_views[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return view
+
+
+class RequestSession(Session):
+    """`db.session`: read-only requests read on PostgreSQL without a transaction."""
+
+    def get_bind(self, *args: Any, **kwargs: Any) -> Engine | Connection:
+        bind = super().get_bind(*args, **kwargs)
+        if (
+            isinstance(bind, Engine)  # not a test's connection, joined in its transaction
+            and bind.dialect.name == "postgresql"
+            and has_request_context()
+            and request.method in READ_ONLY_METHODS
+        ):
+            return autocommit_view(bind)
+        return bind

@@ -1,0 +1,98 @@
+"""Read-only requests read on PostgreSQL without BEGIN/ROLLBACK; writes keep their transaction.
+
+`project.common.database.RequestSession` binds GET/HEAD/OPTIONS requests to
+an autocommit view of the engine. These tests watch the driver connection
+under each statement, on an app of its own (the per-test rollback shares one
+connection in a transaction, which the session leaves alone).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+import sqlalchemy as sa
+
+from project.extensions import db
+
+# Nothing here writes: the failed login only reads.
+pytestmark = pytest.mark.committing
+
+
+@pytest.fixture
+def single_connection_app(build_app, is_postgres):
+    if not is_postgres:
+        pytest.skip("SQLite keeps its in-process BEGIN: reads there cost no round trip")
+    # One pooled connection: every request below reuses the same one. No
+    # response cache: every read reaches the database.
+    return build_app(
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 1, "max_overflow": 0}, CACHE_ENABLED=False
+    )
+
+
+def driver_modes(app) -> tuple[list[tuple[str, bool]], Callable[[], None]]:
+    """Record (statement, driver autocommit) for every statement the app's engine runs."""
+    seen: list[tuple[str, bool]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append((statement, conn.connection.dbapi_connection.autocommit))
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    return seen, lambda: sa.event.remove(engine, "before_cursor_execute", record)
+
+
+def test_reads_autocommit_and_writes_keep_a_transaction_on_one_connection(
+    single_connection_app,
+):
+    client = single_connection_app.test_client()
+    seen, stop = driver_modes(single_connection_app)
+    try:
+        assert client.get("/api/v1/posts").status_code == 200
+        reads = list(seen)
+        seen.clear()
+        # A POST on the same pooled connection, right after the read.
+        failed = client.post("/api/v1/auth/login", json={"login": "nobody", "password": "x" * 12})
+        writes = list(seen)
+        seen.clear()
+        assert client.head("/api/v1/posts").status_code == 200
+        heads = list(seen)
+    finally:
+        stop()
+    assert failed.status_code == 401
+    assert reads and all(autocommit for _, autocommit in reads), reads
+    assert writes and not any(autocommit for _, autocommit in writes), writes
+    assert heads and all(autocommit for _, autocommit in heads), heads
+
+
+def test_a_read_sees_what_a_write_just_committed(single_connection_app, session_factory_app):
+    """Autocommit reads take a fresh snapshot per statement, like READ COMMITTED did."""
+    client = single_connection_app.test_client()
+    assert client.get("/api/v1/users?limit=100").status_code == 200  # the connection is warm
+    username = session_factory_app()
+    names = {user["username"] for user in client.get("/api/v1/users?limit=100").json["items"]}
+    assert username in names
+
+
+@pytest.fixture
+def session_factory_app(single_connection_app):
+    """`make()` commits a user through another connection; deleted afterwards."""
+    from tests.factories import UserFactory, bind_factories
+
+    made: list[int] = []
+    engine = sa.create_engine(single_connection_app.config["SQLALCHEMY_DATABASE_URI"])
+
+    def make() -> str:
+        with sa.orm.Session(engine, expire_on_commit=False) as session:
+            bind_factories(session)
+            user = UserFactory()
+            session.commit()
+            made.append(user.id)
+            return user.username
+
+    yield make
+    with engine.begin() as connection:
+        for user_id in made:
+            connection.execute(sa.text("DELETE FROM users WHERE id = :id"), {"id": user_id})
+    engine.dispose()
