@@ -32,7 +32,7 @@ class PostComments(MethodView):
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, query, post_id):
         """List a post's comments, oldest first"""
-        post = visible_post(post_id, viewer(), author_summary=True)
+        post = visible_post(post_id, viewer(), as_shown=True)
         if not is_public(post):
             not_shareable()
         return services.list_comments(post=post, page=query["page"])

@@ -31,7 +31,7 @@ from project.common.sql import insert_ignore
 from project.extensions import db
 from project.follows.models import Follow
 from project.posts.models import Post, PostStatus
-from project.posts.services import AUTHOR_SUMMARY
+from project.posts.services import AS_SHOWN
 from project.users.models import User
 
 CANNOT_FOLLOW_SELF = "You cannot follow yourself."
@@ -161,7 +161,7 @@ def feed(*, viewer: User, page: PageRequest) -> Page[Post]:
         chosen = Post.id.in_(newest_per_author(authors, page))
     else:
         chosen = Post.author_id.in_(authors)
-    stmt = select(Post).options(AUTHOR_SUMMARY).where(Post.status == PUBLISHED, chosen)
+    stmt = select(Post).options(*AS_SHOWN).where(Post.status == PUBLISHED, chosen)
     return paginate(db.session, stmt, page)
 
 

@@ -45,7 +45,7 @@ class PostLikers(MethodView):
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, query, post_id):
         """List who liked a post, most recent first"""
-        post = visible_post(post_id, viewer(), author_summary=True)
+        post = visible_post(post_id, viewer(), as_shown=True)
         if not is_public(post):
             not_shareable()
         return view(services.list_likers(post=post, page=query["page"]), viewer())

@@ -26,7 +26,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from project.common.models import UNMANAGED_TABLES, TimestampMixin, VersionMixin
 from project.common.pagination import Keyset
@@ -66,6 +66,9 @@ class Post(TimestampMixin, VersionMixin, db.Model):
     like_count: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
     author: Mapped[User] = relationship(lazy="raise_on_sql")
+    # The post's tag names joined by commas, when the query asked for them
+    # (`services.AS_SHOWN`: in the same SELECT); None when it did not.
+    joined_tag_names: Mapped[str | None] = query_expression()
 
     __table_args__ = (
         CheckConstraint(f"status IN {STATUSES!r}", name="status"),

@@ -21,7 +21,7 @@ from typing import Any
 
 from blinker import Namespace
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import InstrumentedAttribute, joinedload
+from sqlalchemy.orm import InstrumentedAttribute, joinedload, with_expression
 
 from project.common import counters, invalidation
 from project.common.exceptions import AuthenticationRequired, Forbidden, NotFound
@@ -57,10 +57,13 @@ ACTUAL_TAG_POST_COUNT = counters.Count(
 )
 
 
-# A post shows its author as `UserSummarySchema` (id and username): the
-# queries of posts the API answers with read those two columns of `users`,
-# not the whole row (email, password hash, bio...).
-AUTHOR_SUMMARY = joinedload(Post.author).load_only(User.id, User.username)
+# What `PostSchema` shows beyond the posts row, loaded in the same SELECT:
+# the author as `UserSummarySchema` (two columns of `users`, not the whole
+# row with its email and password hash) and the tag names (`tags_of`).
+AS_SHOWN = (
+    joinedload(Post.author).load_only(User.id, User.username),
+    with_expression(Post.joined_tag_names, tags.joined_names(Post.id)),
+)
 
 
 def adjust_post_count(author_id: int, delta: int) -> None:
@@ -106,17 +109,17 @@ def published_delta(before: str | None, after: str | None) -> int:
 
 
 def visible_post(
-    post_id: int, viewer: User | None, *, for_update: bool = False, author_summary: bool = False
+    post_id: int, viewer: User | None, *, for_update: bool = False, as_shown: bool = False
 ) -> Post:
     """The post, or NotFound when it does not exist or is someone else's draft.
 
     `for_update` locks the posts row until the transaction ends and reloads
     it as it is once the lock is granted (gone, if a concurrent writer
     deleted it): for services that change the post or the rows it owns.
-    `author_summary` loads only what `PostSchema` shows of the author.
+    `as_shown` loads what `PostSchema` shows (`AS_SHOWN`), in one SELECT.
     """
-    author = AUTHOR_SUMMARY if author_summary else joinedload(Post.author)
-    stmt = select(Post).options(author).where(Post.id == post_id)
+    options = AS_SHOWN if as_shown else (joinedload(Post.author),)
+    stmt = select(Post).options(*options).where(Post.id == post_id)
     if for_update:
         stmt = stmt.with_for_update(of=Post).execution_options(populate_existing=True)
     post = db.session.scalar(stmt)
@@ -152,7 +155,7 @@ def list_posts(
         if author is not None and author.id != viewer.id:
             raise Forbidden("You can only list your own drafts.")
         author = viewer
-    stmt = select(Post).options(AUTHOR_SUMMARY).where(Post.status == status)
+    stmt = select(Post).options(*AS_SHOWN).where(Post.status == status)
     if author is not None:
         stmt = stmt.where(Post.author_id == author.id)
     if tag is not None:
@@ -163,9 +166,20 @@ def list_posts(
 
 
 def tags_of(posts: Sequence[Post]) -> list[dict[str, Any]]:
-    """Each post's `tags` (a shared provider: the same for every viewer): one query per page."""
-    names = tags.tag_names(post.id for post in posts)
-    return [{"tags": names[post.id]} for post in posts]
+    """Each post's `tags` (a shared provider: the same for every viewer).
+
+    From the posts' own SELECT where it had them (`AS_SHOWN`), else one
+    query for the rest of the page.
+    """
+    missing = tags.tag_names(post.id for post in posts if post.joined_tag_names is None)
+    return [
+        {
+            "tags": missing[post.id]
+            if post.joined_tag_names is None
+            else tags.split_names(post.joined_tag_names)
+        }
+        for post in posts
+    ]
 
 
 UNVERIFIED_EMAIL = "Confirm your email address (see the mail we sent) before posting."

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from sqlalchemy import Select, case, delete, func, select, update
+from sqlalchemy import ColumnElement, ScalarSelect, Select, case, delete, func, select, update
 
 from project.common.pagination import Page, PageRequest, paginate
 from project.common.sql import dialect_insert, insert_ignore
@@ -48,6 +48,26 @@ def tag_names(post_ids: Iterable[int]) -> dict[int, list[str]]:
     for post_id, name in db.session.execute(stmt):
         names[post_id].append(name)
     return names
+
+
+# Joins a post's tag names in one column: TAG_PATTERN admits no comma.
+SEPARATOR = ","
+
+
+def joined_names(post_id: ColumnElement[int]) -> ScalarSelect[str]:
+    """The tag names of the post `post_id` (a column of the outer query) as one
+    string, '' for none: a page's tags come in the page's own SELECT."""
+    return (
+        select(func.coalesce(func.aggregate_strings(Tag.name, SEPARATOR), ""))
+        .select_from(post_tags.join(Tag, Tag.id == post_tags.c.tag_id))
+        .where(post_tags.c.post_id == post_id)
+        .scalar_subquery()
+    )
+
+
+def split_names(joined: str) -> list[str]:
+    """`joined_names`' value as `tag_names` gives it: a sorted list."""
+    return sorted(joined.split(SEPARATOR)) if joined else []
 
 
 def tagged(name: str) -> Select:
