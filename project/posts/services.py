@@ -22,6 +22,7 @@ from typing import Any
 from blinker import Namespace
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import InstrumentedAttribute, joinedload, with_expression
+from sqlalchemy.orm.attributes import set_committed_value
 
 from project.common import counters, invalidation
 from project.common.exceptions import AuthenticationRequired, Forbidden, NotFound
@@ -197,7 +198,9 @@ def create_post(
     db.session.add(post)
     db.session.flush()
     published = post.status == PUBLISHED
-    tags.set_post_tags(post_id=post.id, names=names, was_published=False, is_published=published)
+    joined = tags.tag_new_post(post_id=post.id, names=names, is_published=published)
+    # As if read with AS_SHOWN: the answer needs no query for its tags.
+    set_committed_value(post, "joined_tag_names", joined)
     adjust_post_count(author.id, published_delta(None, post.status))
     post_created.send(post)
     db.session.commit()

@@ -142,6 +142,21 @@ def set_post_tags(
     _shift(deltas)
 
 
+def tag_new_post(*, post_id: int, names: Sequence[str], is_published: bool) -> str:
+    """Give a post just written its first tags; returns them as `joined_names` would.
+
+    `set_post_tags` for a post that has none yet: nothing to remove, so no
+    DELETE, and every tag is added.
+    """
+    wanted = _tag_ids(names)
+    if wanted:
+        rows = [{"post_id": post_id, "tag_id": tag_id} for tag_id in wanted.values()]
+        db.session.execute(post_tags.insert(), rows)
+        if is_published:
+            _shift(dict.fromkeys(wanted.values(), 1))
+    return SEPARATOR.join(sorted(wanted))
+
+
 def release_posts(post_ids: Select) -> None:
     """Take the published posts `post_ids` selects off their tags' counts, set-based.
 

@@ -35,6 +35,25 @@ def test_a_post_without_tags_has_an_empty_list(client, session, alice, auth):
     assert stored_tags(session, response.json["id"]) == []
 
 
+def test_a_new_posts_tags_cost_the_same_for_one_or_ten_and_are_not_read_back(
+    client, alice, auth, capture_sql
+):
+    """Set-based writes; nothing to delete on a new post, and the answer shows
+    the tags it just wrote without a query of `post_tags`."""
+    headers = auth(alice)
+    costs = {}
+    for tags in (["python"], [f"t{number}" for number in range(10)]):
+        with capture_sql() as statements:
+            response = create(client, headers, tags=tags)
+        assert response.status_code == 201, response.json
+        assert response.json["tags"] == sorted(tags)
+        sql = [statement.sql.upper() for statement in statements]
+        assert not [s for s in sql if s.startswith("DELETE")], sql
+        assert not [s for s in sql if s.startswith("SELECT") and "POST_TAGS" in s], sql
+        costs[len(tags)] = len(sql)
+    assert costs[1] == costs[10], costs
+
+
 def test_tags_are_shared_between_posts(client, session, alice, bob, auth):
     create(client, auth(alice), tags=["python"])
     create(client, auth(bob), tags=["python", "rust"])
