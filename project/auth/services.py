@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import event, or_, select, update
 
 from project.auth import account
 from project.auth.models import (
@@ -191,6 +191,16 @@ def revoke_all_sessions(user: User) -> int:
         select(AuthSession).where(AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None))
     ).all()
     return end_sessions(sessions)
+
+
+def forget_sessions_after_commit(user: User) -> None:
+    """The user is being deleted, their sessions with them (ON DELETE CASCADE):
+    once that is committed, the store stops vouching for the live ones."""
+    sessions = db.session.scalars(
+        select(AuthSession).where(AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None))
+    ).all()
+    if sessions:
+        event.listen(db.session(), "after_commit", lambda _: store().revoked(sessions), once=True)
 
 
 class RecentTouches:

@@ -6,7 +6,9 @@ installed here once, at import, and dispatch to the current app's
 
 * `project.users` loads the token's user (`load_user`); the user id it finds
   is stored in `g.user_id`, which the access log reads
-  (`project.observability`);
+  (`project.observability`). In a read-only request the user is a
+  `TokenUser`: its `id` comes from the verified token, the row is read on
+  first use of anything else;
 * `project.auth` says whether the token's session is revoked (`is_revoked`).
 
 An app that loads users from tokens without a revocation check would accept
@@ -20,10 +22,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context, request
 from flask_jwt_extended import get_current_user, jwt_required
+from flask_jwt_extended.exceptions import UserLookupError
 from flask_smorest import Blueprint
+from werkzeug.local import LocalProxy
 
+from project.common.database import READ_ONLY_METHODS
 from project.errors import problem
 from project.extensions import jwt
 
@@ -55,6 +60,45 @@ def check_token_hooks(app: Flask) -> None:
             "a plugin loads users from tokens but none checks revocation: "
             "add project.auth to PLUGINS"
         )
+
+
+class TokenUser(LocalProxy):
+    """The token's user, read from the database on first use; its `id` needs no read.
+
+    A read that only needs to know who asks (their `liked` and `is_followed`
+    laid over a cached page, their feed, the access log) sends no query for
+    the users row. Anything else (an attribute, `isinstance`, the ORM) reads
+    it once; a user deleted meanwhile is then the same 401 an eager load
+    gives. The token itself was verified (signature, expiry, live session)
+    before this exists.
+    """
+
+    __slots__ = ("id",)
+
+    def __init__(self, user_id: int, load: Callable[[int], Any | None]) -> None:
+        loaded: list[Any] = []
+
+        def user() -> Any:
+            if not loaded:
+                found = load(user_id)
+                if found is None:
+                    raise UserLookupError("user not found", {}, {"sub": str(user_id)})
+                loaded.append(found)
+            return loaded[0]
+
+        super().__init__(user)
+        object.__setattr__(self, "id", user_id)
+
+
+def token_user(user_id: int, load: Callable[[int], Any | None]) -> Any | None:
+    """`load(user_id)` now, or in a read-only request a `TokenUser` that loads on use.
+
+    Writing requests load eagerly: a deleted user is refused before anything
+    is written.
+    """
+    if has_request_context() and request.method in READ_ONLY_METHODS:
+        return TokenUser(user_id, load)
+    return load(user_id)
 
 
 @jwt.user_lookup_loader

@@ -11,7 +11,7 @@ Hooks it installs in the app (see `init_app`):
 from flask import Flask
 
 from project.common import invalidation, seeding, viewer
-from project.common.auth import token_hooks
+from project.common.auth import token_hooks, token_user
 from project.extensions import db
 from project.users import services
 from project.users.cli import users_cli
@@ -23,12 +23,12 @@ __all__ = ["blp", "init_app", "User"]
 
 
 def load_user(jwt_payload: dict) -> User | None:
-    """The token's subject, if it still exists."""
+    """The token's subject, if it still exists (read on first use in a read-only request)."""
     try:
         user_id = int(jwt_payload["sub"])
     except (KeyError, TypeError, ValueError):
         return None
-    return db.session.get(User, user_id)
+    return token_user(user_id, lambda user_id: db.session.get(User, user_id))
 
 
 def init_app(app: Flask) -> None:
