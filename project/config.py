@@ -131,7 +131,9 @@ class BaseConfig:
     TESTING = False
     DEBUG = False
 
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # PostgreSQL's pooled connections are checked without a round trip
+    # (`project.common.database.drop_hung_up`); SQLite's are in process.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     SQLALCHEMY_RECORD_QUERIES = False
     JWT_TOKEN_LOCATION = ["headers"]
     JWT_ALGORITHM = "HS256"

@@ -12,7 +12,14 @@ PostgreSQL only:
   connection whose server stops answering altogether (packets dropped, a
   proxy that blackholes) is closed after the deadline, so the pool invalidates
   it and the request fails instead of waiting forever; `statement_timeout`
-  covers a server that answers, this covers one that does not.
+  covers a server that answers, this covers one that does not;
+* instead of SQLAlchemy's pre-ping (a `SELECT 1` round trip on every
+  checkout), `drop_hung_up` below: an idle connection on which the server
+  has spoken (the termination notice and close of a restart, a terminated
+  backend, a proxy closing it) is readable, which one zero-timeout `poll`
+  sees; the pool then drops every connection as old as it and connects
+  afresh, as after a failed ping. A server gone silent is what the ping could
+  not catch quickly either: the answer deadline covers it.
 
 SQLite ignores all of it. `project.errors` turns the resulting errors into 503s.
 
@@ -29,6 +36,7 @@ request's rare writes (a session's `last_used_at`) are single statements.
 from __future__ import annotations
 
 import math
+import select
 import weakref
 from typing import Any
 
@@ -36,8 +44,9 @@ import psycopg
 from flask import has_request_context, request
 from flask_sqlalchemy.session import Session
 from psycopg.errors import _WaitTimeout  # psycopg 3.3: what Connection.wait(timeout=) raises
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.pool import Pool
 
 # A key of `connect_args` that psycopg never sees: `connect` takes it out.
 ANSWER_DEADLINE_ARG = "postwell_answer_deadline"
@@ -55,7 +64,7 @@ def engine_options(
     options = dict(base)
     if not uri.startswith("postgresql"):
         return options
-    options.setdefault("pool_pre_ping", True)
+    options.setdefault("pool_pre_ping", False)  # `drop_hung_up` instead
     options.setdefault("pool_timeout", pool_timeout)
     connect_args = dict(options.get("connect_args") or {})
     # libpq counts whole seconds (and at least 2).
@@ -134,3 +143,23 @@ class RequestSession(Session):
         ):
             return autocommit_view(bind)
         return bind
+
+
+def server_hung_up(connection: psycopg.Connection) -> bool:
+    """Whether the server spoke on this idle connection, or it is known dead.
+
+    An idle connection has nothing to read (we never LISTEN); a server that
+    ends it sends its notice and closes, which makes the socket readable.
+    """
+    if connection.closed or connection.broken:
+        return True
+    poller = select.poll()
+    poller.register(connection.fileno(), select.POLLIN)
+    return bool(poller.poll(0))
+
+
+@event.listens_for(Pool, "checkout")
+def drop_hung_up(dbapi_connection, connection_record, connection_proxy) -> None:
+    """Refuse a pooled PostgreSQL connection the server has hung up on (see the module)."""
+    if isinstance(dbapi_connection, psycopg.Connection) and server_hung_up(dbapi_connection):
+        raise exc.InvalidatePoolError("the database server closed this pooled connection")

@@ -104,7 +104,7 @@ def test_service_recovers_when_the_database_returns(proxied_app, pg_proxy):
     assert client.get("/health/ready").status_code == 503
 
     pg_proxy.forward()
-    # The same app, no restart: pre-ping and reconnection do it.
+    # The same app, no restart: the pool drops the closed connections and reconnects.
     assert client.get(POSTS).status_code == 200
     assert client.get("/health/ready").status_code == 200
 
@@ -112,6 +112,44 @@ def test_service_recovers_when_the_database_returns(proxied_app, pg_proxy):
     assert_unavailable(client.get(POSTS))
     pg_proxy.forward()
     assert client.get(POSTS).status_code == 200
+
+
+def test_a_pooled_connection_the_server_ended_is_replaced_without_an_error(build_app, postgres_url):
+    """A restart ends every pooled connection (as pg_terminate_backend does one):
+    the next request connects afresh. No ping round trip on each checkout: the
+    pool sees the server's close on the idle socket (`drop_hung_up`)."""
+    name = f"postwell-test-{uuid.uuid4().hex[:12]}"
+    app = build_app(
+        SQLALCHEMY_ENGINE_OPTIONS={
+            "pool_size": 1,
+            "max_overflow": 0,
+            "connect_args": {"application_name": name},
+        },
+        REDIS_URL=None,
+        CACHE_ENABLED=False,
+    )
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is False
+    client = app.test_client()
+    assert client.get(POSTS).status_code == 200  # the pooled connection exists
+    backends = sa.text("SELECT pid FROM pg_stat_activity WHERE application_name = :name")
+    # Autocommit: pg_stat_activity is a snapshot per transaction.
+    admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            [pid] = connection.execute(backends, {"name": name}).scalars().all()
+            connection.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            deadline = time.monotonic() + 5
+            while connection.execute(backends, {"name": name}).first() is not None:
+                assert time.monotonic() < deadline, "the backend did not end"
+                time.sleep(0.05)
+
+        assert client.get(POSTS).status_code == 200
+        assert client.get(f"{POSTS}?limit=1").status_code == 200
+        with admin.connect() as connection:
+            [new_pid] = connection.execute(backends, {"name": name}).scalars().all()
+        assert new_pid != pid
+    finally:
+        admin.dispose()
 
 
 def test_runaway_statement_is_cancelled_and_answers_503(build_app, postgres_url):
@@ -212,7 +250,8 @@ def test_timeouts_apply_to_postgresql_only():
     assert engine_options("sqlite:///x.db", {"pool_pre_ping": True}, **timeouts) == {
         "pool_pre_ping": True
     }
-    options = engine_options("postgresql+psycopg://h/db", {"pool_pre_ping": True}, **timeouts)
+    options = engine_options("postgresql+psycopg://h/db", {}, **timeouts)
+    assert options["pool_pre_ping"] is False  # drop_hung_up checks without a round trip
     assert options["pool_timeout"] == 5
     assert options["connect_args"]["connect_timeout"] == 3
     assert options["connect_args"]["options"] == "-c statement_timeout=10000"
