@@ -94,6 +94,17 @@ def user_url(user) -> str:
     return f"/api/v1/users/{user.id}"
 
 
+def register(client, username: str) -> dict[str, Any]:
+    """Register `username` through the API (email `<username>@example.com`,
+    password PASSWORD), asserting the 201: its body."""
+    response = client.post(
+        "/api/v1/users",
+        json={"username": username, "email": f"{username}@example.com", "password": PASSWORD},
+    )
+    assert response.status_code == 201, response.json
+    return response.json
+
+
 def next_link(response) -> str | None:
     """The URL of the `Link: <...>; rel="next"` header, or None without one."""
     header = response.headers.get("Link")

@@ -12,7 +12,7 @@ import uuid
 import pytest
 
 from tests.auth.helpers import claims, forget_users
-from tests.kit import LOGIN, LOGOUT, ME, PASSWORD, REFRESH, assert_unauthorized, bearer
+from tests.kit import LOGIN, LOGOUT, ME, PASSWORD, REFRESH, assert_unauthorized, bearer, register
 
 pytestmark = pytest.mark.committing
 
@@ -22,11 +22,7 @@ def pair(build_app):
     """Two instances and a user registered through the first; removed afterwards."""
     a, b = build_app(), build_app()
     username = "inst_" + uuid.uuid4().hex[:12]
-    response = a.test_client().post(
-        "/api/v1/users",
-        json={"username": username, "email": f"{username}@example.com", "password": PASSWORD},
-    )
-    assert response.status_code == 201, response.json
+    register(a.test_client(), username)
     try:
         yield a.test_client(), b.test_client(), username
     finally:

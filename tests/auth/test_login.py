@@ -21,6 +21,7 @@ from tests.kit import (
     bearer,
     count,
     field_errors,
+    register,
     rows,
     stored_user,
 )
@@ -215,8 +216,7 @@ def test_long_x_forwarded_for_behind_proxy_fix_is_not_a_500(build_app):
     proxied = build_app(PROXY_FIX_X_FOR=1)
     client = proxied.test_client()
     username = "xff_" + uuid.uuid4().hex[:12]
-    body = {"username": username, "email": f"{username}@example.com", "password": PASSWORD}
-    assert client.post("/api/v1/users", json=body).status_code == 201
+    register(client, username)
     try:
         for forwarded, stored in [("x" * 300, None), ("2001:db8::" + "0" * 100, None)]:
             response = post_login(client, username, headers={"X-Forwarded-For": forwarded})

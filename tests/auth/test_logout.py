@@ -10,7 +10,7 @@ import redis
 from project.auth.models import AuthSession
 from project.auth.revocation import KEY_PREFIX
 from tests.auth.helpers import claims, encode, forget_users, me, refresh
-from tests.kit import LOGOUT, PASSWORD, assert_unauthorized, bearer, count, field_errors
+from tests.kit import LOGOUT, assert_unauthorized, bearer, count, field_errors, register
 
 
 def test_logout_with_access_token_ends_the_session(app, client, login, session, alice):
@@ -163,11 +163,7 @@ def test_logout_deletes_the_sessions_live_key(build_app, redis_url, login):
     instance = build_app(REDIS_URL=redis_url)
     client = instance.test_client()
     username = "redis_" + uuid.uuid4().hex[:12]
-    registered = client.post(
-        "/api/v1/users",
-        json={"username": username, "email": f"{username}@example.com", "password": PASSWORD},
-    )
-    assert registered.status_code == 201, registered.json
+    register(client, username)
     stored = redis.Redis.from_url(redis_url)
     sid = None
     try:

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from project.auth.models import AuthSession, RefreshToken
 from project.extensions import db
 from tests.auth.helpers import claims, forget_users, me, refresh
-from tests.kit import PASSWORD
+from tests.kit import register
 
 pytestmark = pytest.mark.committing
 
@@ -32,11 +32,7 @@ def racing_app(build_app, is_postgres):
     # Enough connections for every racer at once, as gunicorn's threads would have.
     instance = build_app(SQLALCHEMY_ENGINE_OPTIONS={"pool_size": RACERS, "pool_pre_ping": True})
     username = "race_" + uuid.uuid4().hex[:12]
-    response = instance.test_client().post(
-        "/api/v1/users",
-        json={"username": username, "email": f"{username}@example.com", "password": PASSWORD},
-    )
-    assert response.status_code == 201, response.json
+    register(instance.test_client(), username)
     try:
         yield instance, username
     finally:

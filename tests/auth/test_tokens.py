@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from tests.auth.helpers import b64url, claims, encode, forget_users, me, refresh, unsigned
-from tests.kit import ME, PASSWORD, assert_unauthorized, bearer
+from tests.kit import ME, assert_unauthorized, bearer, register
 
 
 @pytest.fixture
@@ -83,11 +83,7 @@ def test_tokens_from_an_instance_with_a_negative_lifetime_are_expired(build_app,
     instance = build_app(JWT_ACCESS_TOKEN_EXPIRES=timedelta(seconds=-1))
     client = instance.test_client()
     username = "exp_" + uuid.uuid4().hex[:12]
-    registered = client.post(
-        "/api/v1/users",
-        json={"username": username, "email": f"{username}@example.com", "password": PASSWORD},
-    )
-    assert registered.status_code == 201
+    register(client, username)
     try:
         tokens = login(username, via=client)
 

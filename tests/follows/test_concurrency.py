@@ -22,7 +22,7 @@ from project.extensions import db
 from project.follows.models import Follow
 from tests.auth.helpers import forget_users
 from tests.follows.helpers import counter_drift, follow_url
-from tests.kit import PASSWORD, bearer, user_url
+from tests.kit import bearer, register, user_url
 
 pytestmark = pytest.mark.committing
 
@@ -44,28 +44,18 @@ def people(instance, login) -> Iterator[Callable[[int], list[SimpleNamespace]]]:
     made: list[str] = []
     client = instance.test_client()
 
-    def register(count: int) -> list[SimpleNamespace]:
+    def make_people(count: int) -> list[SimpleNamespace]:
         users = []
         for _ in range(count):
             username = f"c{tag}_{len(made)}"
-            response = client.post(
-                "/api/v1/users",
-                json={
-                    "username": username,
-                    "email": f"{username}@example.com",
-                    "password": PASSWORD,
-                },
-            )
-            assert response.status_code == 201, response.json
+            user_id = register(client, username)["id"]
             made.append(username)
             token = login(username, via=client)["access_token"]
-            users.append(
-                SimpleNamespace(id=response.json["id"], username=username, headers=bearer(token))
-            )
+            users.append(SimpleNamespace(id=user_id, username=username, headers=bearer(token)))
         return users
 
     try:
-        yield register
+        yield make_people
     finally:
         forget_users(instance, *made)
 

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from project.auth.models import AuthSession
 from project.extensions import db, limiter
 from tests.auth.helpers import claims, forget_users
-from tests.kit import LOGIN, PASSWORD
+from tests.kit import LOGIN, PASSWORD, register
 
 
 @dataclass
@@ -53,12 +53,7 @@ def service(build_app, redis_server):
         app = build_app(**config)
         client = app.test_client()
         username = "outage_" + uuid.uuid4().hex[:12]
-        response = client.post(
-            "/api/v1/users",
-            json={"username": username, "email": f"{username}@example.com", "password": PASSWORD},
-        )
-        assert response.status_code == 201, response.json
-        made.append(Service(app, client, username, response.json["id"]))
+        made.append(Service(app, client, username, register(client, username)["id"]))
         return made[-1]
 
     try:
