@@ -22,13 +22,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, current_app, g, has_request_context, request
+from flask import Flask, current_app, g
 from flask_jwt_extended import get_current_user, jwt_required
 from flask_jwt_extended.exceptions import UserLookupError
 from flask_smorest import Blueprint
 from werkzeug.local import LocalProxy
 
-from project.common.database import READ_ONLY_METHODS
+from project.common.database import read_only_request
 from project.errors import problem
 from project.extensions import jwt
 
@@ -96,7 +96,7 @@ def token_user(user_id: int, load: Callable[[int], Any | None]) -> Any | None:
     Writing requests load eagerly: a deleted user is refused before anything
     is written.
     """
-    if has_request_context() and request.method in READ_ONLY_METHODS:
+    if read_only_request():
         return TokenUser(user_id, load)
     return load(user_id)
 

@@ -122,6 +122,11 @@ READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _autocommit_views: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
 
 
+def read_only_request() -> bool:
+    """Whether this is a request that must not write (GET, HEAD, OPTIONS)."""
+    return has_request_context() and request.method in READ_ONLY_METHODS
+
+
 def autocommit_view(engine: Engine) -> Engine:
     """`engine` in autocommit mode, sharing its pool (no second set of connections)."""
     view = _autocommit_views.get(engine)
@@ -138,8 +143,7 @@ class RequestSession(Session):
         if (
             isinstance(bind, Engine)  # not a test's connection, joined in its transaction
             and bind.dialect.name == "postgresql"
-            and has_request_context()
-            and request.method in READ_ONLY_METHODS
+            and read_only_request()
         ):
             return autocommit_view(bind)
         return bind

@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from project.extensions import db
+from tests.factories import UserFactory, bind_factories
 
 # Nothing here writes: the failed login only reads.
 pytestmark = pytest.mark.committing
@@ -78,8 +79,6 @@ def test_a_read_sees_what_a_write_just_committed(single_connection_app, session_
 @pytest.fixture
 def session_factory_app(single_connection_app):
     """`make()` commits a user through another connection; deleted afterwards."""
-    from tests.factories import UserFactory, bind_factories
-
     made: list[int] = []
     engine = sa.create_engine(single_connection_app.config["SQLALCHEMY_DATABASE_URI"])
 
