@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import contains_eager, joinedload
 
 from project.common import counters
@@ -55,13 +55,16 @@ def unlike_post(*, post_id: int, user: User) -> None:
     db.session.commit()
 
 
+# Built once, values bound per call (see `project.posts.services.post_by_id`).
+LIKED_AMONG = select(Like.post_id).where(
+    Like.user_id == bindparam("user_id"), Like.post_id.in_(bindparam("post_ids", expanding=True))
+)
+
+
 def liked_fields(post_ids: Sequence[int], viewer: User) -> list[dict[str, Any]]:
     """`liked` for each post, one query per page (a viewer provider)."""
-    liked = set(
-        db.session.scalars(
-            select(Like.post_id).where(Like.user_id == viewer.id, Like.post_id.in_(post_ids))
-        )
-    )
+    params = {"user_id": viewer.id, "post_ids": list(post_ids)}
+    liked = set(db.session.scalars(LIKED_AMONG, params))
     return [{"liked": post_id in liked} for post_id in post_ids]
 
 

@@ -20,7 +20,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from sqlalchemy import ColumnElement, ScalarSelect, Select, case, delete, func, select, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    ScalarSelect,
+    Select,
+    case,
+    delete,
+    func,
+    select,
+    update,
+)
 
 from project.common.pagination import Page, PageRequest, paginate
 from project.common.sql import dialect_insert, insert_ignore
@@ -70,8 +80,9 @@ def split_names(joined: str) -> list[str]:
     return sorted(joined.split(SEPARATOR)) if joined else []
 
 
-def tagged(name: str) -> Select:
-    """The ids of the posts tagged `name`, for a `Post.id.in_(...)` filter."""
+def tagged(name: str | BindParameter[str]) -> Select:
+    """The ids of the posts tagged `name` (a value or a bind parameter), for a
+    `Post.id.in_(...)` filter."""
     return (
         select(post_tags.c.post_id).join(Tag, Tag.id == post_tags.c.tag_id).where(Tag.name == name)
     )

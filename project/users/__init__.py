@@ -12,7 +12,6 @@ from flask import Flask
 
 from project.common import invalidation, seeding, viewer
 from project.common.auth import token_hooks, token_user
-from project.extensions import db
 from project.users import services
 from project.users.cli import users_cli
 from project.users.models import User
@@ -28,7 +27,7 @@ def load_user(jwt_payload: dict) -> User | None:
         user_id = int(jwt_payload["sub"])
     except (KeyError, TypeError, ValueError):
         return None
-    return token_user(user_id, lambda user_id: db.session.get(User, user_id))
+    return token_user(user_id, services.find_user)
 
 
 def init_app(app: Flask) -> None:

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from blinker import Namespace
-from sqlalchemy import inspect, select
+from sqlalchemy import bindparam, inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from project.common import invalidation
@@ -70,8 +70,23 @@ def private_fields(user_ids: Sequence[int], viewer: User) -> list[dict[str, Any]
     return [private.get(user_id, {}) for user_id in user_ids]
 
 
+# Built once, the id bound per call: its cache key is kept on the statement
+# (see `project.posts.services.post_by_id`).
+USER_BY_ID = select(User).where(User.id == bindparam("user_id"))
+
+
+def find_user(user_id: int) -> User | None:
+    """The user with this id, or None: `Session.get` for less Python per call.
+
+    A user the session already holds is returned without a query, as `get` would.
+    """
+    if inspect(User).identity_key_from_primary_key((user_id,)) in db.session.identity_map:
+        return db.session.get(User, user_id)
+    return db.session.scalar(USER_BY_ID, {"user_id": user_id})
+
+
 def get_user(user_id: int) -> User:
-    user = db.session.get(User, user_id)
+    user = find_user(user_id)
     if user is None:
         raise NotFound(f"No user with id {user_id}.")
     return user

@@ -10,6 +10,8 @@ import re
 
 import pytest
 
+from project.posts import services as posts
+
 # What a request costs when it is built (the response cache is tested on its own).
 pytestmark = pytest.mark.usefixtures("uncached")
 
@@ -177,3 +179,29 @@ def test_posts_read_only_the_authors_id_and_username(measure, make_posts, alice,
     [page] = [statement.sql for statement in statements if "FROM posts" in statement.sql]
     assert users_columns(page) == {"id", "username"}
     assert "password_hash" not in page and "email" not in page
+
+
+def test_hot_reads_reuse_one_statement_per_shape(measure, make_posts, alice):
+    """A post by id and each shape of page run a statement built once, with
+    the values bound: SQLAlchemy keeps its cache key instead of walking the
+    author join and the tags subquery again on every request."""
+    first, second, third = make_posts(3, authors=[alice])
+    posts.post_by_id.cache_clear()
+    posts.posts_page.cache_clear()
+
+    shown = [measure(f"{URL}/{post.id}") for post in (first, second, first)]
+    assert [response.json["id"] for response, _ in shown] == [first.id, second.id, first.id]
+    [one], [two], _ = (statements for _, statements in shown)
+    assert one.sql == two.sql  # the id is a parameter, not part of the SQL
+    assert posts.post_by_id.cache_info()[:2] == (2, 1)  # hits, misses
+
+    top, _ = measure(URL, query_string={"limit": 2})
+    rest, _ = measure(URL, query_string={"limit": 2, "cursor": top.json["next_cursor"]})
+    again, _ = measure(URL, query_string={"limit": 2})
+    assert [item["id"] for item in top.json["items"] + rest.json["items"]] == [
+        third.id,
+        second.id,
+        first.id,
+    ]
+    assert again.json == top.json
+    assert posts.posts_page.cache_info()[:2] == (1, 2)  # first page, after a cursor

@@ -7,6 +7,12 @@ direction: `Keyset(Post.created_at, Post.id)` pages newest first,
 cursor is `WHERE (a, b) < (:a, :b) ORDER BY a DESC, b DESC LIMIT n + 1`: an
 index range scan whatever the depth, and rows inserted meanwhile never shift
 later pages.
+
+A hot collection builds its page statement once per shape (`Keyset.page`,
+with the cursor's values and the limit as bind parameters) and runs it with
+`paginate_bound`: SQLAlchemy keeps a statement's cache key on the statement
+object, so a reused one is not walked again on every request (for a page of
+posts, a fifth of the Python time of its query).
 """
 
 from __future__ import annotations
@@ -17,13 +23,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, tuple_
+from sqlalchemy import ColumnElement, Integer, Select, bindparam, tuple_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from project.common.fields import MAX_ID
 from project.common.pagination import cursor
 
 T = TypeVar("T")
+# The bind parameters of a statement built by `Keyset.page`.
+LIMIT_PARAMETER = "page_limit"
+AFTER_PARAMETER = "page_after_{}"
 
 
 def _parse_datetime(value: Any) -> datetime:
@@ -97,9 +106,33 @@ class Keyset:
 
     def after(self, stmt: Select, values: tuple[Any, ...] | None) -> Select:
         """`stmt` restricted to the rows after `values`, in this keyset's order."""
-        key = tuple_(*self.columns)
         if values is not None:
-            stmt = stmt.where(key > values if self.ascending else key < values)
+            stmt = stmt.where(self._beyond(values))
+        return self._ordered(stmt)
+
+    def page(self, stmt: Select, *, after: bool) -> Select:
+        """`stmt` as the statement of a page, everything that varies bound: the
+        values after which it starts (when `after`) and the limit. Build it once,
+        run it with `paginate_bound`."""
+        if after:
+            stmt = stmt.where(
+                self._beyond(
+                    tuple_(
+                        *(
+                            bindparam(AFTER_PARAMETER.format(index), type_=column.type)
+                            for index, column in enumerate(self.columns)
+                        )
+                    )
+                )
+            )
+        return self._ordered(stmt).limit(bindparam(LIMIT_PARAMETER, type_=Integer))
+
+    def _beyond(self, values: tuple[Any, ...] | ColumnElement[Any]) -> ColumnElement[bool]:
+        """The rows after `values` (a tuple of values, or of bind parameters)."""
+        key = tuple_(*self.columns)
+        return key > values if self.ascending else key < values
+
+    def _ordered(self, stmt: Select) -> Select:
         order = [column.asc() if self.ascending else column.desc() for column in self.columns]
         return stmt.order_by(*order)
 
@@ -121,8 +154,18 @@ class Page(Generic[T]):
 
 def paginate(session: Session, stmt: Select, page: PageRequest) -> Page[Any]:
     """Run `stmt` for one page and say where the next one starts."""
-    stmt = page.keyset.after(stmt, page.after).limit(page.limit + 1)
-    rows = list(session.scalars(stmt))
+    return paginate_bound(session, page.keyset.page(stmt, after=page.after is not None), page, {})
+
+
+def paginate_bound(
+    session: Session, stmt: Select, page: PageRequest, parameters: dict[str, Any]
+) -> Page[Any]:
+    """Run a statement built by `page.keyset.page(..., after=page.after is not None)`
+    with `parameters` (its own bind parameters) for one page."""
+    parameters = {**parameters, LIMIT_PARAMETER: page.limit + 1}
+    for index, value in enumerate(page.after or ()):
+        parameters[AFTER_PARAMETER.format(index)] = value
+    rows = list(session.scalars(stmt, parameters))
     if len(rows) <= page.limit:
         return Page(rows, None)
     rows = rows[: page.limit]
