@@ -6,6 +6,7 @@ import time
 import uuid
 from datetime import timedelta
 
+import jwt
 import pytest
 
 from tests.auth.helpers import b64url, claims, encode, forget_users, me, refresh, unsigned
@@ -178,3 +179,67 @@ def test_every_401_is_a_problem_with_www_authenticate(client, access):
             ("delete", "/api/v1/users/1"),
         ):
             assert_unauthorized(getattr(client, method)(path, headers=headers))
+
+
+@pytest.fixture
+def signature_checks(monkeypatch):
+    """How many times PyJWT has checked a signature since the fixture was set up."""
+    checked = []
+    verify = jwt.api_jws.PyJWS._verify_signature
+
+    def counting(self, *args, **kwargs):
+        checked.append(1)
+        return verify(self, *args, **kwargs)
+
+    monkeypatch.setattr(jwt.api_jws.PyJWS, "_verify_signature", counting)
+    return checked
+
+
+def fresh_token(app, payload, lifetime: int = 60) -> str:
+    """`payload` re-signed with new times: a token string this app has never seen."""
+    now = int(time.time())
+    fresh = {**payload, "iat": now, "nbf": now, "exp": now + lifetime, "nonce": uuid.uuid4().hex}
+    return encode(fresh, app.config["JWT_SECRET_KEY"])
+
+
+def test_a_token_is_verified_once_then_remembered(app, client, access, signature_checks):
+    """`project.common.jwt_manager`: the second request with a token does not decode it again."""
+    token = fresh_token(app, access[1])
+
+    assert me(client, token).status_code == 200
+    assert len(signature_checks) == 1
+    assert me(client, token).status_code == 200
+    assert me(client, token).json["username"] == "alice"
+    assert len(signature_checks) == 1
+
+
+def test_a_remembered_token_is_refused_once_it_expires(app, client, access):
+    token = fresh_token(app, access[1], lifetime=1)
+    assert me(client, token).status_code == 200  # verified and remembered
+
+    time.sleep(max(0.0, claims_expiry(app, token) - time.time()) + 0.1)
+
+    assert_unauthorized(me(client, token), "The bearer token has expired.")
+
+
+def claims_expiry(app, token: str) -> float:
+    return jwt.decode(token, options={"verify_signature": False})["exp"]
+
+
+def test_a_changed_copy_of_a_remembered_token_is_401(app, client, access):
+    token = fresh_token(app, access[1])
+    assert me(client, token).status_code == 200
+    head, body, signature = token.split(".")
+    other = "A" if signature[0] != "A" else "B"
+
+    assert_unauthorized(me(client, f"{head}.{body}.{other}{signature[1:]}"))
+    assert_unauthorized(me(client, f"{head}.{b64url({**access[1], 'sub': '0'})}.{signature}"))
+
+
+def test_an_app_with_another_key_does_not_trust_what_one_verified(make_app, app, client, access):
+    token = fresh_token(app, access[1])
+    assert me(client, token).status_code == 200
+
+    other = make_app(JWT_SECRET_KEY="another-instance-key-that-is-long-enough-for-hs256")
+
+    assert_unauthorized(me(other.test_client(), token))
