@@ -128,7 +128,8 @@ def add_caching_headers(response: Response) -> Response:
         return response
     if request.method not in ("GET", "HEAD") or not response.is_json:
         return response
-    response.set_etag(etag_for(response.get_data(), version))
+    if response.get_etag()[0] is None:  # a cached answer comes with its tag
+        response.set_etag(etag_for(response.get_data(), version))
     response.headers.setdefault(
         "Cache-Control", PRIVATE if "Authorization" in request.headers else PUBLIC
     )

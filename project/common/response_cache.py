@@ -57,7 +57,7 @@ from flask.cli import AppGroup
 
 from project.common import invalidation
 from project.common.auth import viewer as current_viewer
-from project.common.conditional import VERSION_KEY
+from project.common.conditional import VERSION_KEY, etag_for
 from project.common.invalidation import EVERYTHING
 from project.common.metrics import RESPONSE_CACHE
 from project.common.viewer import ViewedFields, overlay, viewed_fields
@@ -67,7 +67,9 @@ EXTENSION_KEY = "postwell_response_cache"
 # request.environ: this answer shows what only its viewer may see.
 NOT_SHAREABLE = "postwell.not_shareable"
 VERSION_PREFIX = "version:"
-ENTRY_PREFIX = "response:"
+# The layout of `Entry` is part of the key: a release that changes it never
+# unpickles the entries an older one keeps in the same Redis (they expire).
+ENTRY_PREFIX = "response:v2:"
 LOCK_PREFIX = "rebuilding:"
 # Versions outlive the entries built on them; a lost one only causes misses.
 VERSION_TIMEOUT = 24 * 3600
@@ -86,6 +88,7 @@ class Entry:
 
     versions: tuple[int, ...]
     body: bytes
+    etag: str  # of `body`: an anonymous hit (or its 304) does not hash the body again
     headers: tuple[tuple[str, str], ...]
     viewed: ViewedFields | None
     resource_version: int | None
@@ -257,6 +260,7 @@ class ResponseCache:
         entry = Entry(
             versions=versions,
             body=body,
+            etag=etag_for(body, request.environ.get(VERSION_KEY)),
             headers=tuple(
                 (name, value)
                 for name, value in response.headers.items()
@@ -278,7 +282,10 @@ class ResponseCache:
         if entry.resource_version is not None:
             request.environ[VERSION_KEY] = entry.resource_version
         RESPONSE_CACHE.labels(endpoint=request.endpoint, outcome=outcome).inc()
-        return current_app.response_class(body, status=200, headers=list(entry.headers))
+        response = current_app.response_class(body, status=200, headers=list(entry.headers))
+        if body is entry.body:  # what everyone gets: its tag was computed when kept
+            response.set_etag(entry.etag)
+        return response
 
 
 def cached(*dependencies: str) -> Callable:
