@@ -115,16 +115,11 @@ class Keyset:
         values after which it starts (when `after`) and the limit. Build it once,
         run it with `paginate_bound`."""
         if after:
-            stmt = stmt.where(
-                self._beyond(
-                    tuple_(
-                        *(
-                            bindparam(AFTER_PARAMETER.format(index), type_=column.type)
-                            for index, column in enumerate(self.columns)
-                        )
-                    )
-                )
-            )
+            bound = [
+                bindparam(AFTER_PARAMETER.format(index), type_=column.type)
+                for index, column in enumerate(self.columns)
+            ]
+            stmt = stmt.where(self._beyond(tuple_(*bound)))
         return self._ordered(stmt).limit(bindparam(LIMIT_PARAMETER, type_=Integer))
 
     def _beyond(self, values: tuple[Any, ...] | ColumnElement[Any]) -> ColumnElement[bool]:
