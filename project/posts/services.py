@@ -154,14 +154,14 @@ def resolve_author(author: str) -> User:
     return user
 
 
-def posts_statement(status: Any, author_id: Any | None, tag: Any | None) -> Select:
-    """Posts with `status`, by `author_id` and tagged `tag` when given: values,
+def posts_statement(status: Any, author_id: Any | None, tagged: Select | None) -> Select:
+    """Posts with `status`, by `author_id` and among `tagged` when given: values,
     or bind parameters in a statement built once (`posts_page`)."""
     stmt = select(Post).options(*AS_SHOWN).where(Post.status == status)
     if author_id is not None:
         stmt = stmt.where(Post.author_id == author_id)
-    if tag is not None:
-        stmt = stmt.where(Post.id.in_(tags.tagged(tag)))
+    if tagged is not None:
+        stmt = stmt.where(Post.id.in_(tagged))
     return stmt
 
 
@@ -172,7 +172,7 @@ def posts_page(keyset: Keyset, *, by_author: bool, by_tag: bool, after: bool) ->
     stmt = posts_statement(
         bindparam("status"),
         bindparam("author_id") if by_author else None,
-        bindparam("tag") if by_tag else None,
+        tags.tagged() if by_tag else None,
     )
     return keyset.page(stmt, after=after)
 
@@ -194,8 +194,14 @@ def list_posts(
             raise Forbidden("You can only list your own drafts.")
         author = viewer
     author_id = author.id if author is not None else None
+    tag_id = None
+    if tag is not None:
+        tag_id = tags.tag_id(tag)
+        if tag_id is None:
+            return Page([], None)
     if q is not None:  # a search's SQL depends on the words asked for: built per request
-        stmt = posts_statement(status, author_id, tag).where(matches(q))
+        tagged = tags.tagged(tag_id) if tag_id is not None else None
+        stmt = posts_statement(status, author_id, tagged).where(matches(q))
         return paginate(db.session, stmt, page)
     stmt = posts_page(
         page.keyset,
@@ -203,7 +209,7 @@ def list_posts(
         by_tag=tag is not None,
         after=page.after is not None,
     )
-    parameters = {"status": status, "author_id": author_id, "tag": tag}
+    parameters = {"status": status, "author_id": author_id, "tag_id": tag_id}
     return paginate_bound(db.session, stmt, page, parameters)
 
 

@@ -225,7 +225,10 @@ def list_articles(
             return Slice([], 0)
         conditions.append(Post.id.in_(select(Like.post_id).where(Like.user_id == fan.id)))
     if tag is not None:
-        conditions.append(Post.id.in_(tags.tagged(tag.strip().lower())))
+        tag_id = tags.tag_id(tag.strip().lower())
+        if tag_id is None:
+            return Slice([], 0)
+        conditions.append(Post.id.in_(tags.tagged(tag_id)))
     return _slice(conditions, limit=limit, offset=offset)
 
 
