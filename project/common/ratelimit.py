@@ -46,8 +46,9 @@ def init_app(app: Flask) -> None:
 
 def retry_after_on_429_only(response: Response) -> Response:
     """RFC 9110 `Retry-After` tells a refused client when to come back; not a 200's business."""
-    if response.status_code not in (429, 503):
-        response.headers.pop("Retry-After", None)
+    # Checked first: a missing header's pop raises (and catches) an exception.
+    if response.status_code not in (429, 503) and "Retry-After" in response.headers:
+        del response.headers["Retry-After"]
     return response
 
 

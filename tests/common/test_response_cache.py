@@ -330,3 +330,18 @@ def test_flask_cache_invalidate_makes_every_answer_miss(app, client, world, capt
     with capture_sql() as statements:
         assert client.get(url).status_code == 200
     assert list(statements)
+
+
+def test_each_host_and_query_is_its_own_entry(client, world):
+    """The kept `Link` header names the host and the query as asked."""
+    url = f"{API}/posts?limit=1"
+    for host in ("a.example", "b.example", "a.example"):
+        response = client.get(url, base_url=f"http://{host}")
+        assert response.status_code == 200
+        assert response.headers["Link"].startswith(f"<http://{host}{API}/posts?"), host
+    one_then_two = [
+        client.get(f"{API}/posts?limit={limit}&tag=cache").headers["Link"] for limit in (1, 2)
+    ]
+    assert "limit=1" in one_then_two[0] and "limit=2" in one_then_two[1]
+    reordered = client.get(f"{API}/posts?tag=cache&limit=1").headers["Link"]
+    assert reordered.index("tag=") < reordered.index("limit=")
