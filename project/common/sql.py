@@ -7,8 +7,10 @@ PostgreSQL and SQLite both have it, through their own dialect's `insert`;
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import cache
 from typing import Any
 
+from sqlalchemy import Insert, Table
 from sqlalchemy.dialects import postgresql, sqlite
 
 from project.extensions import db
@@ -26,8 +28,16 @@ def insert_ignore(model: Any, values: Mapping[str, Any] | Sequence[Mapping[str, 
     rows = [values] if isinstance(values, Mapping) else list(values)
     if not rows:
         return 0
-    key = model.__table__.primary_key.columns
-    # One multi-row statement; RETURNING counts what it inserted (psycopg
-    # reports a rowcount of -1 for it).
-    statement = dialect_insert(model).values(rows).on_conflict_do_nothing().returning(*key)
-    return len(db.session.execute(statement).all())
+    statement = insert_ignore_statement(model.__table__, db.session.get_bind().dialect.name)
+    # One execution; several rows go in one multi-row INSERT (SQLAlchemy's
+    # "insertmanyvalues"). RETURNING counts what it inserted (psycopg reports
+    # a rowcount of -1 for it).
+    return len(db.session.execute(statement, rows if len(rows) > 1 else rows[0]).all())
+
+
+@cache
+def insert_ignore_statement(table: Table, dialect: str) -> Insert:
+    """Built once per table and backend, the values bound per call: a new statement
+    each time cost more Python (its cache key, the ORM's bulk-insert path) than
+    the INSERT itself. On the table, not the model: the rows are plain values."""
+    return INSERTS[dialect](table).on_conflict_do_nothing().returning(*table.primary_key.columns)

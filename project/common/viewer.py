@@ -21,6 +21,11 @@ Two kinds of provider:
 * `shared=True`: the same for every viewer (a post's `tags`),
   `provider(items)`; part of the body everyone gets, and cached with it.
 
+A per-viewer provider may also say what it gives an item that the request
+itself created (`provide(..., new={"liked": False})`): `view(item, viewer,
+new=True)` shows that without a query, since nobody can have liked a post
+that did not exist a moment ago.
+
 `view` records, per request, which per-viewer fields it added to which model
 (`viewed_fields`), so the cache can take them out again before storing.
 """
@@ -72,34 +77,59 @@ class Viewed(Generic[T]):
         return getattr(self.item, name)
 
 
+@dataclass(frozen=True)
+class PerViewer:
+    """A per-viewer provider, and what it gives an item created by this very
+    request, if that is known without asking (no one has liked a new post)."""
+
+    provider: Provider
+    new: Mapping[str, Any] | None
+
+
 def provide(
-    app: Flask, model: type, provider: Provider | SharedProvider, *, shared: bool = False
+    app: Flask,
+    model: type,
+    provider: Provider | SharedProvider,
+    *,
+    shared: bool = False,
+    new: Mapping[str, Any] | None = None,
 ) -> None:
-    """Register `provider` for extra fields of `model` items (see the module docstring)."""
-    key = SHARED_PROVIDERS_KEY if shared else PROVIDERS_KEY
-    app.extensions.setdefault(key, {}).setdefault(model.__name__, []).append(provider)
+    """Register `provider` for extra fields of `model` items (see the module docstring);
+    `new`: a per-viewer provider's fields for an item just created (see `view`)."""
+    if shared:
+        registered: Any = provider
+        key = SHARED_PROVIDERS_KEY
+    else:
+        registered, key = PerViewer(provider, new), PROVIDERS_KEY
+    app.extensions.setdefault(key, {}).setdefault(model.__name__, []).append(registered)
 
 
-def viewer_fields(model: str, ids: Sequence[int], viewer: Any | None) -> list[dict[str, Any]]:
+def viewer_fields(
+    model: str, ids: Sequence[int], viewer: Any | None, *, new: bool = False
+) -> list[dict[str, Any]]:
     """Each item's fields for `viewer` (none when anonymous): one query per provider at most."""
     extras: list[dict[str, Any]] = [{} for _ in ids]
     if viewer is None or not ids:
         return extras
-    for provider in current_app.extensions.get(PROVIDERS_KEY, {}).get(model, ()):
-        for merged, fields in zip(extras, provider(ids, viewer), strict=True):
+    for registered in current_app.extensions.get(PROVIDERS_KEY, {}).get(model, ()):
+        if new and registered.new is not None:
+            provided: Sequence[Mapping[str, Any]] = [registered.new] * len(ids)
+        else:
+            provided = registered.provider(ids, viewer)
+        for merged, fields in zip(extras, provided, strict=True):
             merged.update(fields)
     return extras
 
 
 def view_items(
-    model: type, items: Sequence[T], viewer: Any | None, *, page: bool = False
+    model: type, items: Sequence[T], viewer: Any | None, *, page: bool = False, new: bool = False
 ) -> list[Viewed[T]]:
     name = model.__name__
     extras: list[dict[str, Any]] = [{} for _ in items]
     for provider in current_app.extensions.get(SHARED_PROVIDERS_KEY, {}).get(name, ()):
         for merged, fields in zip(extras, provider(items), strict=True):
             merged.update(fields)
-    personal = viewer_fields(name, [item.id for item in items], viewer)
+    personal = viewer_fields(name, [item.id for item in items], viewer, new=new)
     if has_request_context():
         added = frozenset(field for fields in personal for field in fields)
         request.environ[VIEWED_KEY] = ViewedFields(name, added, page)
@@ -120,15 +150,21 @@ def overlay(model: str, items: Sequence[dict[str, Any]], viewer: Any | None) -> 
         item.update(fields)
 
 
-def view(subject: T | Page[T], viewer: Any | None) -> Viewed[T] | Page[Viewed[T]]:
-    """`subject` (one item, or a page of them) as `viewer` (None: anonymous) sees it."""
+def view(
+    subject: T | Page[T], viewer: Any | None, *, new: bool = False
+) -> Viewed[T] | Page[Viewed[T]]:
+    """`subject` (one item, or a page of them) as `viewer` (None: anonymous) sees it.
+
+    `new`: the item was created by this request; providers registered with
+    `new=` fields give those without a query.
+    """
     if isinstance(subject, Page):
         if not subject.items:
             return subject
         model = subject.items[0].__class__
         return replace(subject, items=view_items(model, subject.items, viewer, page=True))
     # `__class__`, not type(): a proxy (flask-jwt-extended's `current_user`) names what it wraps.
-    return view_items(subject.__class__, [subject], viewer)[0]
+    return view_items(subject.__class__, [subject], viewer, new=new)[0]
 
 
 class _FromViewer:

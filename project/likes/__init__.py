@@ -23,7 +23,8 @@ __all__ = ["blp", "init_app", "Like"]
 
 
 def init_app(app: Flask) -> None:
-    viewer.provide(app, Post, services.liked_fields)
+    # Nobody has liked a post the request itself created.
+    viewer.provide(app, Post, services.liked_fields, new={"liked": False})
     counters.register(app, "posts.like_count", Post.like_count, services.ACTUAL_LIKE_COUNT)
     # Module-level and strongly held: connecting again (another app) is a no-op.
     user_deleting.connect(services.fix_counts_for_deleted_user, weak=False)

@@ -19,7 +19,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import Integer, any_, bindparam, delete, select, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import contains_eager, joinedload
 
 from project.common import counters
@@ -56,15 +57,25 @@ def unlike_post(*, post_id: int, user: User) -> None:
 
 
 # Built once, values bound per call (see `project.posts.services.post_by_id`).
-LIKED_AMONG = select(Like.post_id).where(
-    Like.user_id == bindparam("user_id"), Like.post_id.in_(bindparam("post_ids", expanding=True))
-)
+# On PostgreSQL the ids go as one array (`= ANY(...)`): an expanding IN renders
+# a placeholder per id into the SQL on every call.
+LIKED_AMONG = {
+    "postgresql": select(Like.post_id).where(
+        Like.user_id == bindparam("user_id"),
+        Like.post_id == any_(bindparam("post_ids", type_=postgresql.ARRAY(Integer))),
+    ),
+    "sqlite": select(Like.post_id).where(
+        Like.user_id == bindparam("user_id"),
+        Like.post_id.in_(bindparam("post_ids", expanding=True)),
+    ),
+}
 
 
 def liked_fields(post_ids: Sequence[int], viewer: User) -> list[dict[str, Any]]:
     """`liked` for each post, one query per page (a viewer provider)."""
     params = {"user_id": viewer.id, "post_ids": list(post_ids)}
-    liked = set(db.session.scalars(LIKED_AMONG, params))
+    statement = LIKED_AMONG[db.session.get_bind().dialect.name]
+    liked = set(db.session.scalars(statement, params))
     return [{"liked": post_id in liked} for post_id in post_ids]
 
 

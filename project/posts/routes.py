@@ -60,7 +60,7 @@ class Posts(MethodView):
             require_verified_email=current_app.config["REQUIRE_VERIFIED_EMAIL_TO_POST"],
         )
         return (
-            view(post, current_user),
+            view(post, current_user, new=True),
             201,
             {"Location": url_for("posts.PostById", post_id=post.id)},
         )

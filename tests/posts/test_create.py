@@ -62,6 +62,20 @@ def test_create_answers_201_with_location_body_and_stores_the_post(client, sessi
     assert shown.json == post
 
 
+def test_create_does_not_ask_who_liked_the_new_post(client, alice, auth, capture_sql):
+    headers = auth(alice)
+    with capture_sql() as statements:
+        response = client.post(URL, json={"title": "Hello", "body": "World"}, headers=headers)
+    assert response.status_code == 201
+    assert response.json["liked"] is False
+    assert not [s for s in statements if "likes" in s.sql], statements
+    # Read back, the post is asked about as usual.
+    with capture_sql() as statements:
+        shown = client.get(response.headers["Location"], headers=headers)
+    assert shown.json["liked"] is False
+    assert [s for s in statements if "likes" in s.sql]
+
+
 def test_create_draft(client, session, alice, auth):
     response = client.post(
         URL, json={"title": "Later", "body": "Not yet", "status": "draft"}, headers=auth(alice)
