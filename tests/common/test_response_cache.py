@@ -15,64 +15,8 @@ from flask import Flask
 
 from project.common.response_cache import EXTENSION_KEY, LOCK_PREFIX, entry_key
 from project.extensions import cache
+from tests.common.helpers import API
 from tests.kit import bearer
-
-API = "/api/v1"
-
-
-@pytest.fixture
-def world(alice, bob, admin, auth, client, post_factory):
-    """Published posts by alice (one liked and commented by bob, tagged), a draft, a follow."""
-    posts = [
-        client.post(
-            f"{API}/posts",
-            json={"title": f"Post {n}", "body": "Body", "tags": ["cache", f"t{n}"]},
-            headers=auth(alice),
-        ).json
-        for n in range(3)
-    ]
-    draft = client.post(
-        f"{API}/posts",
-        json={"title": "Draft", "body": "Secret", "status": "draft"},
-        headers=auth(alice),
-    ).json
-    liked = posts[0]["id"]
-    assert client.put(f"{API}/posts/{liked}/like", headers=auth(bob)).status_code == 204
-    assert (
-        client.post(
-            f"{API}/posts/{liked}/comments", json={"body": "Nice"}, headers=auth(bob)
-        ).status_code
-        == 201
-    )
-    assert client.put(f"{API}/users/{alice.id}/follow", headers=auth(bob)).status_code == 204
-    return {"posts": posts, "draft": draft, "liked": liked}
-
-
-def cached_urls(world, alice, bob) -> list[str]:
-    post = world["liked"]
-    return [
-        f"{API}/posts",
-        f"{API}/posts?tag=cache",
-        f"{API}/posts?author=alice&limit=2",
-        f"{API}/posts?q=Post",
-        f"{API}/posts/{post}",
-        f"{API}/users",
-        f"{API}/users?sort=-post_count",
-        f"{API}/users/{alice.id}",
-        f"{API}/users/{bob.id}",
-        f"{API}/users/{alice.id}/posts",
-        f"{API}/posts/{post}/comments",
-        f"{API}/posts/{post}/likes",
-        f"{API}/users/{bob.id}/likes",
-        f"{API}/users/{alice.id}/followers",
-        f"{API}/users/{bob.id}/following",
-        f"{API}/tags",
-    ]
-
-
-@pytest.fixture
-def urls(world, alice, bob) -> list[str]:
-    return cached_urls(world, alice, bob)
 
 
 @pytest.fixture

@@ -1,0 +1,86 @@
+"""Postwell's response `Schema` dumps exactly what marshmallow itself would."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from types import SimpleNamespace
+
+import marshmallow as ma
+import pytest
+
+from project.common.schema import Schema
+from project.common.viewer import Viewed, viewer_field
+
+
+@pytest.fixture
+def marshmallow_only(monkeypatch):
+    """Dump every field through marshmallow's own `Field.serialize`."""
+
+    def off() -> None:
+        monkeypatch.setattr(Schema, "DIRECT_DUMP", False)
+
+    return off
+
+
+def test_every_cached_route_answers_the_same_bytes(
+    client, urls, alice, bob, auth, marshmallow_only, uncached
+):
+    viewers = {"anonymous": None, "alice": auth(alice), "bob": auth(bob)}
+    direct = {
+        (url, who): client.get(url, headers=h).data for url in urls for who, h in viewers.items()
+    }
+    marshmallow_only()
+    for (url, who), body in direct.items():
+        assert client.get(url, headers=viewers[who]).data == body, (url, who)
+
+
+class Colour(enum.Enum):
+    RED = "red"
+
+
+class Label(str):
+    pass
+
+
+class Sample(Schema):
+    text = ma.fields.String()
+    number = ma.fields.Integer()
+    as_text = ma.fields.Integer(as_string=True)
+    flag = ma.fields.Boolean()
+    when = ma.fields.AwareDateTime()
+    stamp = ma.fields.DateTime(format="timestamp")
+    renamed = ma.fields.String(data_key="shown_as", attribute="source")
+    fallback = ma.fields.String(dump_default="none given")
+    email = ma.fields.Email()
+    words = ma.fields.List(ma.fields.String())
+    seen = viewer_field(ma.fields.Boolean)
+
+
+VALUES = [
+    dict(text="plain", number=3, as_text=4, flag=True, when=dt.datetime(2026, 1, 2, tzinfo=dt.UTC)),
+    dict(text=None, number=None, flag=None, when=None, stamp=None),
+    dict(text=Colour.RED, number=True, flag=1, when=dt.datetime(2026, 1, 2)),
+    dict(text=Label("sub"), number=2.9, flag="yes", stamp=dt.datetime(2026, 1, 2, tzinfo=dt.UTC)),
+    dict(source="renamed", fallback="given", email="a@example.com", words=["a", Label("b")]),
+    dict(),
+]
+
+
+@pytest.mark.parametrize("values", VALUES)
+@pytest.mark.parametrize("wrap", [False, True], ids=["object", "viewed"])
+def test_direct_dump_is_marshmallows_for_any_value(values, wrap, monkeypatch):
+    item = SimpleNamespace(**values)
+    subject = Viewed(item, {"seen": True}) if wrap else item
+    direct = Sample().dump(subject)
+    monkeypatch.setattr(Schema, "DIRECT_DUMP", False)
+    assert Sample().dump(subject) == direct
+    assert [type(value) for value in Sample().dump(subject).values()] == [
+        type(value) for value in direct.values()
+    ]
+    assert list(Sample().dump(subject)) == list(direct)  # the same keys, in order
+
+
+def test_a_mapping_is_dumped_by_marshmallow(monkeypatch):
+    values = {"text": "t", "number": 1}
+    assert Sample().dump(values) == Sample().dump(SimpleNamespace(**values))
