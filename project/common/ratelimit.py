@@ -24,7 +24,8 @@ Limited routes answer with `X-RateLimit-Limit/Remaining/Reset`;
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from flask import Flask, Response, current_app, request
 from flask_jwt_extended import get_jwt_identity
@@ -39,9 +40,28 @@ def rate_limits_disabled() -> bool:
 
 
 def init_app(app: Flask) -> None:
+    if not app.config["RATE_LIMITS_ENABLED"]:
+        # The limiter's state is shared by every app of the process, so it is
+        # set up; its per-request hooks (a check and headers on every request,
+        # a tenth of a cached read) are left out: nothing would be limited.
+        # The few routes with their own limits still ask it, and are exempt.
+        with hooks_left_out(app):
+            limiter.init_app(app)
+        return
     # Registered before the limiter's own after_request, so it runs after it.
     app.after_request(retry_after_on_429_only)
     limiter.init_app(app)
+
+
+@contextmanager
+def hooks_left_out(app: Flask) -> Iterator[None]:
+    """Undo whatever request hooks the block registers on `app`."""
+    registries = (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs)
+    before = [{key: list(funcs) for key, funcs in registry.items()} for registry in registries]
+    yield
+    for registry, kept in zip(registries, before, strict=True):
+        registry.clear()
+        registry.update(kept)
 
 
 def retry_after_on_429_only(response: Response) -> Response:

@@ -128,6 +128,23 @@ def test_disabled_limits_never_answer_429(build_app):
         assert attempt_login(client, ip).status_code == 401
 
 
+def test_disabled_limits_cost_no_hook_on_other_requests(build_app):
+    """With limits off, a request runs none of the limiter's hooks (it would check
+    nothing); an app with limits on, in the same process, still has them."""
+    off, on = build_app(RATE_LIMITS_ENABLED=False), build_app(RATE_LIMITS_ENABLED=True)
+
+    def limiter_hooks(app) -> list:
+        registries = (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs)
+        hooks = [hook for registry in registries for funcs in registry.values() for hook in funcs]
+        return [hook for hook in hooks if "limit" in repr(hook).lower()]
+
+    assert limiter_hooks(off) == []
+    assert limiter_hooks(on)
+    response = off.test_client().get("/api/v1/users")
+    assert response.status_code == 200
+    assert "X-RateLimit-Limit" not in response.headers
+
+
 def test_each_route_has_its_own_budget(limited):
     ip = random_ip()
     for _ in range(4):
