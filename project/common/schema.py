@@ -10,7 +10,8 @@ here, which is what `get_value` does for it anyway; mappings, sequences and
 dotted `attribute=` paths still go through `get_value`. A `Viewed` item's own
 attributes are read from the item it wraps (its viewer fields read `extras`
 themselves): through the wrapper, each read would first fail the normal
-lookup, an exception per field before `__getattr__` forwards it.
+lookup, an exception per field before `__getattr__` forwards it. Likewise a
+proxy (`current_user`) is read through its target.
 
 Dumping, each field costs marshmallow four or five Python calls
 (`serialize`, `get_value`, the accessor, `_serialize`) even when the value
@@ -32,6 +33,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import marshmallow as ma
+from werkzeug.local import LocalProxy
 
 from project.common.viewer import Viewed
 
@@ -72,13 +74,23 @@ def plan_of(name: str, field: ma.fields.Field) -> Plan:
     return Plan(key, name, attribute, field, plain, convert)
 
 
+def underlying(obj: Any) -> Any:
+    """The object whose attributes are shown: a `Viewed` item's own, a proxy's
+    target (`current_user`: a proxy answers `obj[key]`, so marshmallow would
+    try that first on every field and fail)."""
+    if type(obj) is Viewed:
+        obj = obj.item
+    while isinstance(obj, LocalProxy):  # flask-jwt-extended's, around Postwell's TokenUser
+        obj = obj._get_current_object()
+    return obj
+
+
 class Schema(ma.Schema):
     # Off in the test that compares this dump with marshmallow's own.
     DIRECT_DUMP = True
 
     def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:
-        if type(obj) is Viewed:
-            obj = obj.item
+        obj = underlying(obj)
         if "." in attr or hasattr(type(obj), "__getitem__"):
             return ma.utils.get_value(obj, attr, default)
         return getattr(obj, attr, default)
@@ -86,7 +98,7 @@ class Schema(ma.Schema):
     def _serialize(self, obj: Any, *, many: bool = False) -> Any:
         if many and obj is not None:
             return [self._serialize(item) for item in obj]
-        source = obj.item if type(obj) is Viewed else obj
+        source = underlying(obj)
         if not self.DIRECT_DUMP or hasattr(type(source), "__getitem__"):
             return super()._serialize(obj)
         plans = self.__dict__.get("_plans")

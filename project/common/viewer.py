@@ -39,6 +39,7 @@ from typing import Any, Generic, TypeVar
 
 import marshmallow as ma
 from flask import Flask, current_app, has_request_context, request
+from werkzeug.local import LocalProxy
 
 from project.common.pagination import Page
 
@@ -158,6 +159,7 @@ def view(
     `new`: the item was created by this request; providers registered with
     `new=` fields give those without a query.
     """
+    subject, viewer = resolved(subject), resolved(viewer)
     if isinstance(subject, Page):
         if not subject.items:
             return subject
@@ -165,6 +167,14 @@ def view(
         return replace(subject, items=view_items(model, subject.items, viewer, page=True))
     # `__class__`, not type(): a proxy (flask-jwt-extended's `current_user`) names what it wraps.
     return view_items(subject.__class__, [subject], viewer, new=new)[0]
+
+
+def resolved(value: Any) -> Any:
+    """flask-jwt-extended's `current_user` proxy, looked through once: each
+    provider's `viewer.id` would otherwise find the user through it again
+    (the token's claims, the app context). A `TokenUser` (itself a proxy, see
+    `project.common.auth`) stays as it is: its row is read only if needed."""
+    return value._get_current_object() if type(value) is LocalProxy else value
 
 
 class _FromViewer:

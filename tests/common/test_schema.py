@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 import marshmallow as ma
 import pytest
+from werkzeug.local import LocalProxy
 
 from project.common.schema import Schema
 from project.common.viewer import Viewed, viewer_field
@@ -84,3 +85,13 @@ def test_direct_dump_is_marshmallows_for_any_value(values, wrap, monkeypatch):
 def test_a_mapping_is_dumped_by_marshmallow(monkeypatch):
     values = {"text": "t", "number": 1}
     assert Sample().dump(values) == Sample().dump(SimpleNamespace(**values))
+
+
+def test_a_proxied_object_is_dumped_as_its_target(monkeypatch):
+    item = SimpleNamespace(**VALUES[0])
+    proxied = LocalProxy(lambda: item)
+    expected = Sample().dump(item)
+    assert Sample().dump(proxied) == expected
+    assert Sample().dump(Viewed(proxied, {"seen": False})) == {**expected, "seen": False}
+    monkeypatch.setattr(Schema, "DIRECT_DUMP", False)
+    assert Sample().dump(proxied) == expected
