@@ -16,16 +16,17 @@ Raises domain errors; the viewer and the actor are passed in by the route.
 from __future__ import annotations
 
 from collections.abc import Collection
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Select, bindparam, delete, func, select, update
 from sqlalchemy.orm import joinedload
 
 from project.comments.models import Comment
 from project.common import counters
 from project.common.exceptions import Forbidden, NotFound
 from project.common.models import ensure_version
-from project.common.pagination import Page, PageRequest, paginate
+from project.common.pagination import Keyset, Page, PageRequest, paginate_bound
 from project.extensions import db
 from project.posts.models import Post, PostStatus
 from project.posts.services import adjust_post_counter, visible_post
@@ -40,12 +41,20 @@ def cache_keys(comment: Comment, change: str) -> tuple[str, ...]:
     return (f"post:{comment.post_id}",)
 
 
-def list_comments(*, post: Post, page: PageRequest) -> Page[Comment]:
-    """A post's comments (the post as `visible_post` found it), oldest first."""
+@lru_cache(maxsize=8)
+def comments_page(keyset: Keyset, *, after: bool) -> Select:
+    """The statement of a page of a post's comments, built once per shape (first
+    page or after a cursor), the post's id bound (see `posts.posts_page`)."""
     # A comment shows its author as `UserSummarySchema`: those columns only.
     author = joinedload(Comment.author).load_only(User.id, User.username)
-    stmt = select(Comment).options(author).where(Comment.post_id == post.id)
-    return paginate(db.session, stmt, page)
+    stmt = select(Comment).options(author).where(Comment.post_id == bindparam("post_id"))
+    return keyset.page(stmt, after=after)
+
+
+def list_comments(*, post: Post, page: PageRequest) -> Page[Comment]:
+    """A post's comments (the post as `visible_post` found it), oldest first."""
+    stmt = comments_page(page.keyset, after=page.after is not None)
+    return paginate_bound(db.session, stmt, page, {"post_id": post.id})
 
 
 def visible_comment(comment_id: int, viewer: User | None, *, for_update: bool = False) -> Comment:

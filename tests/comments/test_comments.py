@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from project.comments.models import Comment
+from project.comments.services import comments_page
 from tests.kit import (
     assert_field_errors,
     assert_problem,
@@ -158,6 +159,29 @@ def test_a_page_of_comments_is_two_statements(client, capture_sql, post, make_co
     assert len(response.json["items"]) == size
     # The post (404 for a draft), then the page with its authors joined in.
     assert len(statements) == 2, statements
+
+
+def test_comment_pages_reuse_one_statement_per_shape(
+    client, capture_sql, post, post_factory, make_comments, uncached
+):
+    """Each shape of page (first, after a cursor) runs a statement built once,
+    the post's id bound (`comments_page`), for any post."""
+    other = post_factory(author=post.author)
+    written = make_comments(post, 3, authors=[post.author])
+    make_comments(other, 1, authors=[post.author])
+    comments_page.cache_clear()
+
+    with capture_sql() as here:
+        top = client.get(comments_url(post), query_string={"limit": 2}).json
+    cursor = {"limit": 2, "cursor": top["next_cursor"]}
+    rest = client.get(comments_url(post), query_string=cursor).json
+    with capture_sql() as elsewhere:
+        other_page = client.get(comments_url(other), query_string={"limit": 2}).json
+
+    assert [item["id"] for item in top["items"] + rest["items"]] == [c.id for c in written]
+    assert len(other_page["items"]) == 1
+    assert here[-1].sql == elsewhere[-1].sql  # the post's id is bound, not written in
+    assert comments_page.cache_info()[:2] == (1, 2)  # hits, misses
 
 
 # --- GET / PATCH / DELETE /comments/{id} ---------------------------------------
