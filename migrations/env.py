@@ -10,7 +10,7 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
-from project.common.models import is_unmanaged_table
+from project.common.models import is_managed
 
 config = context.config
 # Keep the app's own loggers working when migrations run in-process.
@@ -33,8 +33,8 @@ config.set_main_option(
 
 
 def include_name(name, type_, parent_names):
-    """Autogenerate leaves alone the tables models do not describe (e.g. SQLite FTS5)."""
-    return not (type_ == "table" and is_unmanaged_table(name))
+    """Autogenerate leaves alone what models do not describe (SQLite FTS5, the search vector)."""
+    return is_managed(name, type_, parent_names)
 
 
 def run_migrations_offline():

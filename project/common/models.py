@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import DateTime, MetaData, TypeDecorator, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
@@ -19,14 +20,28 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-# Tables the database has but the metadata does not describe (e.g. SQLite FTS5
-# tables, with their `<name>_*` shadow tables): created by migrations and DDL
-# events, skipped by autogenerate and the drift check.
+# What the database has but the metadata does not describe, created by
+# migrations and DDL events and skipped by autogenerate and the drift check:
+# tables (SQLite's FTS5 tables, with their `<name>_*` shadow tables), columns
+# as (table, column) (PostgreSQL's stored search vector) and indexes by name.
 UNMANAGED_TABLES: set[str] = set()
+UNMANAGED_COLUMNS: set[tuple[str, str]] = set()
+UNMANAGED_INDEXES: set[str] = set()
 
 
 def is_unmanaged_table(name: str) -> bool:
     return any(name == table or name.startswith(f"{table}_") for table in UNMANAGED_TABLES)
+
+
+def is_managed(name: str | None, type_: str, parent_names: Mapping[str, Any]) -> bool:
+    """Alembic's `include_name`: False for what the models leave to DDL (above)."""
+    if type_ == "table":
+        return not is_unmanaged_table(name or "")
+    if type_ == "column":
+        return (parent_names.get("table_name"), name) not in UNMANAGED_COLUMNS
+    if type_ == "index":
+        return name not in UNMANAGED_INDEXES
+    return True
 
 
 def utcnow() -> datetime:

@@ -29,10 +29,10 @@ from project.common import counters, invalidation
 from project.common.exceptions import AuthenticationRequired, Forbidden, NotFound
 from project.common.fields import MAX_ID
 from project.common.models import ensure_version
-from project.common.pagination import Keyset, Page, PageRequest, paginate, paginate_bound
+from project.common.pagination import Keyset, Page, PageRequest, paginate_bound
 from project.extensions import db
 from project.posts.models import Post, PostStatus
-from project.posts.search import matches
+from project.posts.search import search_page
 from project.tags import services as tags
 from project.tags.models import post_tags
 from project.users.models import User
@@ -201,8 +201,7 @@ def list_posts(
             return Page([], None)
     if q is not None:  # a search's SQL depends on the words asked for: built per request
         tagged = tags.tagged(tag_id) if tag_id is not None else None
-        stmt = posts_statement(status, author_id, tagged).where(matches(q))
-        return paginate(db.session, stmt, page)
+        return search_page(db.session, posts_statement(status, author_id, tagged), q, page)
     stmt = posts_page(
         page.keyset,
         by_author=author_id is not None,

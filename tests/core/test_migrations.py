@@ -15,7 +15,7 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from project.common.models import is_unmanaged_table
+from project.common.models import UNMANAGED_INDEXES, is_managed, is_unmanaged_table
 from project.extensions import db
 from tests.kit import LOGIN, PASSWORD, bearer
 
@@ -115,10 +115,9 @@ def drift(engine: sa.Engine) -> list:
             opts={
                 "compare_type": True,
                 "compare_server_default": True,
-                # e.g. SQLite's FTS5 search table, made by the migration and DDL events.
-                "include_name": lambda name, type_, parents: not (
-                    type_ == "table" and is_unmanaged_table(name)
-                ),
+                # SQLite's FTS5 search table, PostgreSQL's search vector and its
+                # index: made by the migrations and DDL events, not the models.
+                "include_name": is_managed,
             },
         )
         return compare_metadata(context, db.metadata)
@@ -155,18 +154,20 @@ def index_names(engine: sa.Engine) -> set[str]:
 
 
 def model_index_names(engine: sa.Engine) -> set[str]:
-    """The models' indexes that exist on this backend (some are PostgreSQL-only, `ddl_if`)."""
+    """The indexes the models make on this backend: some are PostgreSQL-only (`ddl_if`),
+    and PostgreSQL's search vector index comes with its column's DDL."""
 
     def on_this_backend(index: sa.Index) -> bool:
         only = index._ddl_if.dialect if index._ddl_if is not None else None
         return only is None or only == engine.dialect.name
 
-    return {
+    declared = {
         index.name
         for table in db.metadata.tables.values()
         for index in table.indexes
         if on_this_backend(index)
     }
+    return declared | (UNMANAGED_INDEXES if engine.dialect.name == "postgresql" else set())
 
 
 def current_revision(engine: sa.Engine) -> str | None:
@@ -183,7 +184,7 @@ def head() -> str:
 
 
 def test_migrations_have_a_single_head():
-    assert head() == "0010_account_mail"
+    assert head() == "0011_search_vector"
 
 
 def test_upgrade_on_a_fresh_database_matches_the_models(fresh_app):
@@ -411,3 +412,68 @@ def test_migrated_follows_keep_their_constraints(fresh_app):
         connection.execute(sa.text("DELETE FROM users WHERE username = 'mig_b'"))
         assert connection.scalar(sa.text("SELECT count(*) FROM follows")) == 0
         connection.rollback()
+
+
+def test_0011_gives_existing_posts_their_search_vector_and_downgrades(fresh_app, is_postgres):
+    """PostgreSQL: existing posts are searchable through the stored vector, defined as
+    `create_all` defines it; a downgrade brings the expression index back."""
+    if not is_postgres:
+        pytest.skip("0011 changes PostgreSQL's search only (SQLite keeps its FTS5 table)")
+    with fresh_app.app_context():
+        flask_migrate.upgrade(directory=str(MIGRATIONS), revision="0010_account_mail")
+        engine = db.engine
+        with engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO users (username, email, username_key, email_key, password_hash,"
+                    " created_at, updated_at) VALUES ('old', 'old@example.com', 'old',"
+                    " 'old@example.com', 'x', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                )
+            )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO posts (author_id, title, body, created_at, updated_at, status)"
+                    " SELECT id, 'Old pagination', 'text', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP,"
+                    " 'published' FROM users"
+                )
+            )
+
+        flask_migrate.upgrade(directory=str(MIGRATIONS))
+
+        assert "ix_posts_search" not in index_names(engine)
+        response = fresh_app.test_client().get("/api/v1/posts", query_string={"q": "pagination"})
+        assert [item["title"] for item in response.json["items"]] == ["Old pagination"]
+        assert generation_expression(engine) == created_generation_expression(engine)
+
+        flask_migrate.downgrade(directory=str(MIGRATIONS), revision="0010_account_mail")
+
+        assert "ix_posts_search" in index_names(engine)
+        assert "ix_posts_search_vector" not in index_names(engine)
+        assert "search_vector" not in {c["name"] for c in sa.inspect(engine).get_columns("posts")}
+
+
+GENERATION_EXPRESSION = (
+    "SELECT generation_expression FROM information_schema.columns"
+    " WHERE table_schema = current_schema() AND table_name = 'posts'"
+    " AND column_name = 'search_vector'"
+)
+
+
+def generation_expression(engine: sa.Engine) -> str:
+    with engine.connect() as connection:
+        return connection.execute(sa.text(GENERATION_EXPRESSION)).scalar_one()
+
+
+def created_generation_expression(engine: sa.Engine) -> str:
+    """The same column as `create_all` makes it (the models' DDL), in a scratch schema."""
+    with engine.begin() as connection:
+        connection.execute(sa.text("CREATE SCHEMA create_all_check"))
+        try:
+            connection.execute(sa.text("SET LOCAL search_path TO create_all_check"))
+            db.metadata.create_all(
+                connection, tables=[db.metadata.tables["users"], db.metadata.tables["posts"]]
+            )
+            return connection.execute(sa.text(GENERATION_EXPRESSION)).scalar_one()
+        finally:
+            connection.execute(sa.text("SET LOCAL search_path TO public"))
+            connection.execute(sa.text("DROP SCHEMA create_all_check CASCADE"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from project.posts import search as search_module
 from project.posts.search import sqlite_match
 from tests.kit import assert_field_errors, item_ids, walk
 
@@ -159,17 +160,86 @@ def test_sqlite_match_quotes_every_word():
 
 
 @pytest.mark.parametrize("count", [3, 60])
-def test_a_search_page_is_one_statement(client, alice, write, capture_sql, count):
+def test_a_search_page_costs_one_statement_on_sqlite_two_on_postgresql(
+    client, alice, write, capture_sql, count, is_postgres
+):
     for number in range(count):
         write(alice, title=f"Needle {number}", tags=["python"])
     with capture_sql() as statements:
         response = search(client, "needle", limit=100)
     assert len(response.json["items"]) == count
-    # The page: search, authors and the posts' tags in one SELECT.
+    # The page: search, authors and the posts' tags in one SELECT; on PostgreSQL
+    # after the matches' keys, read through the index (see project.posts.search).
+    assert len(statements) == (2 if is_postgres else 1), statements
+
+
+def test_a_search_nothing_matches_is_one_statement(client, alice, write, capture_sql):
+    write(alice, title="Haystack")
+    with capture_sql() as statements:
+        assert search(client, "needle").json["items"] == []
     assert len(statements) == 1, statements
 
 
-def test_postgresql_search_uses_the_gin_index(app, is_postgres, session):
+@pytest.fixture
+def candidate_limit(monkeypatch):
+    """Sets how many matches `search_page` reads before walking the newest posts instead."""
+
+    def set_limit(limit):
+        monkeypatch.setattr(search_module, "CANDIDATE_LIMIT", limit)
+
+    return set_limit
+
+
+@pytest.mark.parametrize("limit", [1, 4, 7, 500])
+def test_pages_are_the_same_among_few_matches_or_many(
+    client, alice, bob, write, candidate_limit, limit
+):
+    """Whether a page is picked among the matches or walked for (more matches after
+    the cursor than the limit), every page is the same: newest first, no gaps."""
+    expected = []
+    for number in range(7):
+        author = alice if number % 2 else bob
+        expected.append(write(author, title=f"Needle {number}", tags=["python"])["id"])
+        write(author, title=f"Straw {number}", tags=["python"])
+    write(alice, title="Needle draft", status="draft")
+    candidate_limit(limit)
+
+    pages = walk(client, f"{URL}?q=needle&limit=2")
+    by_alice = walk(client, f"{URL}?q=needle&limit=2&author=alice&tag=python")
+
+    assert item_ids(pages) == expected[::-1]
+    assert [len(page.json["items"]) for page in pages] == [2, 2, 2, 1]
+    assert item_ids(by_alice) == expected[1::2][::-1]
+
+
+def test_a_match_changed_between_its_two_statements_still_gives_a_full_page(
+    app, client, alice, write, monkeypatch, is_postgres
+):
+    if not is_postgres:
+        pytest.skip("SQLite searches in one statement")
+    posts = [write(alice, title=f"Needle {number}")["id"] for number in range(4)]
+    newest = posts[-1]
+    real_paginate = search_module.paginate
+
+    def paginate_after_an_edit(session, stmt, page):
+        if "IN" in str(stmt) and not getattr(paginate_after_an_edit, "edited", False):
+            # Between reading the matches' keys and the page: the newest one stops matching.
+            paginate_after_an_edit.edited = True
+            session.execute(
+                sa.text("UPDATE posts SET title = 'Renamed' WHERE id = :id"), {"id": newest}
+            )
+        return real_paginate(session, stmt, page)
+
+    monkeypatch.setattr(search_module, "paginate", paginate_after_an_edit)
+
+    response = search(client, "needle", limit=2)
+
+    assert paginate_after_an_edit.edited
+    assert item_ids([response]) == [posts[2], posts[1]]
+    assert response.json["next_cursor"] is not None
+
+
+def test_postgresql_search_reads_the_stored_vector_through_its_index(app, is_postgres, session):
     if not is_postgres:
         pytest.skip("the GIN index is PostgreSQL's; SQLite searches its FTS5 table")
     with app.test_request_context():
@@ -181,4 +251,16 @@ def test_postgresql_search_uses_the_gin_index(app, is_postgres, session):
     session.execute(sa.text("SET LOCAL enable_seqscan = off"))
     plan = "\n".join(session.execute(sa.text(f"EXPLAIN {compiled}")).scalars())
     session.rollback()
-    assert "ix_posts_search" in plan, plan
+    assert "ix_posts_search_vector" in plan, plan
+    assert "to_tsvector" not in plan, plan  # the stored vector, not the text parsed again
+
+
+def test_postgresql_stores_each_posts_vector(client, alice, write, is_postgres, session):
+    if not is_postgres:
+        pytest.skip("PostgreSQL's stored search vector")
+    post = write(alice, title="Stemming", summary="Cats", body="were running")
+    vector = session.execute(
+        sa.text("SELECT search_vector::text FROM posts WHERE id = :id"), {"id": post["id"]}
+    ).scalar_one()
+    session.rollback()
+    assert vector == "'cat':2 'run':4 'stem':1"

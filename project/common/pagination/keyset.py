@@ -106,9 +106,19 @@ class Keyset:
 
     def after(self, stmt: Select, values: tuple[Any, ...] | None) -> Select:
         """`stmt` restricted to the rows after `values`, in this keyset's order."""
-        if values is not None:
-            stmt = stmt.where(self._beyond(values))
-        return self._ordered(stmt)
+        return self._ordered(self.beyond(stmt, values))
+
+    def beyond(self, stmt: Select, values: tuple[Any, ...] | None) -> Select:
+        """`stmt` restricted to the rows after `values` (None: all of them), in no order."""
+        return stmt if values is None else stmt.where(self._beyond(values))
+
+    def ordering(self, columns: Sequence[ColumnElement[Any]] | None = None) -> list[Any]:
+        """ORDER BY clauses reading this keyset's order; `columns`: the same keys
+        elsewhere (a subquery's columns), in the same order."""
+        return [
+            column.asc() if self.ascending else column.desc()
+            for column in (self.columns if columns is None else columns)
+        ]
 
     def page(self, stmt: Select, *, after: bool) -> Select:
         """`stmt` as the statement of a page, everything that varies bound: the
@@ -128,8 +138,7 @@ class Keyset:
         return key > values if self.ascending else key < values
 
     def _ordered(self, stmt: Select) -> Select:
-        order = [column.asc() if self.ascending else column.desc() for column in self.columns]
-        return stmt.order_by(*order)
+        return stmt.order_by(*self.ordering())
 
 
 @dataclass(frozen=True)
