@@ -38,7 +38,7 @@ from project.common.pagination import Page, PageRequest, paginate
 from project.common.security import hash_password
 from project.extensions import db
 from project.users.models import User
-from project.users.services import authenticate
+from project.users.services import authenticate, password_still_verifies
 
 INVALID_CREDENTIALS = "Invalid username/email or password."
 SESSION_NOT_FOUND = "No such session."
@@ -77,6 +77,10 @@ def login(
     )
     db.session.add(session)
     pair = issue_tokens(user, session)
+    db.session.flush()
+    if not password_still_verifies(user, password):  # changed while we verified it
+        db.session.rollback()
+        raise InvalidCredentials(INVALID_CREDENTIALS)
     db.session.commit()
     store().started(session)
     recent_touches.mark(session.id, now)

@@ -10,8 +10,9 @@ from datetime import datetime
 from typing import Any
 
 from blinker import Namespace
-from sqlalchemy import bindparam, inspect, select
+from sqlalchemy import bindparam, inspect, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from project.common import invalidation
 from project.common.exceptions import Conflict, Forbidden, NotFound
@@ -108,9 +109,48 @@ def authenticate(login: str, password: str) -> User | None:
     if not verify_password(user.password_hash if user else None, password):
         return None
     if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-        db.session.commit()
+        rehash_password(user, password)
     return user
+
+
+def password_still_verifies(user: User, password: str) -> bool:
+    """Whether `password`, verified a moment ago, is still the user's: call it in
+    the transaction that acts on the login, after its writes.
+
+    The users row is locked for share until that transaction ends: a password
+    change (or reset) commits either before this read, which then sees its new
+    hash, or after the caller's commit, and then ends the sessions the caller
+    made. A hash another login re-made for the same password verifies again.
+    """
+    stored = db.session.scalar(
+        select(User.password_hash).where(User.id == user.id).with_for_update(read=True)
+    )
+    if stored is None:  # the user was deleted meanwhile
+        return False
+    return stored == user.password_hash or verify_password(stored, password)
+
+
+def rehash_password(user: User, password: str) -> None:
+    """Store `password` hashed with today's parameters, if the stored hash is still
+    the one just verified.
+
+    A compare-and-set on the hash, not an ORM flush: two logins of the same
+    user at once must both succeed (the flush's version check would fail the
+    second one with a 412), and a password changed meanwhile must stay
+    changed. The row's version is kept: no one can see the hash, so the
+    user's ETag has nothing new to show.
+    """
+    old, new = user.password_hash, hash_password(password)
+    stored = db.session.execute(
+        update(User)
+        .where(User.id == user.id, User.password_hash == old)
+        # `updated_at` too is kept: the user as shown has not changed.
+        .values(password_hash=new, updated_at=User.updated_at)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    if stored.rowcount:
+        set_committed_value(user, "password_hash", new)
 
 
 def escape_like(value: str) -> str:

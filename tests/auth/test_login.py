@@ -178,6 +178,89 @@ def test_login_upgrades_a_hash_made_with_other_cost_parameters(client, session, 
     assert_unauthorized(post_login(client, "legacy", "wrong-password"), INVALID)
 
 
+def test_a_rehash_keeps_the_users_version_and_etag(client, session, user_factory):
+    old_hash = PasswordHasher(time_cost=2, memory_cost=2048, parallelism=1).hash(PASSWORD)
+    user = user_factory(username="legacy", password_hash=old_hash)
+    before = client.get(f"/api/v1/users/{user.id}")
+    version = stored_user(session, user.id)["version"]
+
+    assert post_login(client, "legacy").status_code == 200
+
+    assert stored_user(session, user.id)["password_hash"] != old_hash
+    assert stored_user(session, user.id)["version"] == version
+    after = client.get(f"/api/v1/users/{user.id}")
+    assert after.headers["ETag"] == before.headers["ETag"]
+    assert after.json == before.json
+
+
+@pytest.fixture
+def legacy_user(user_factory):
+    """A user whose stored hash was made with other argon2 parameters (a login rehashes it)."""
+    old_hash = PasswordHasher(time_cost=2, memory_cost=2048, parallelism=1).hash(PASSWORD)
+    return user_factory(username="legacy", password_hash=old_hash)
+
+
+def concurrent_hash(password: str) -> str:
+    return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1).hash(password)
+
+
+def store_hash_meanwhile(user_id: int, password_hash: str) -> None:
+    """What another request commits while this one is between its reads and writes."""
+    db.session.execute(
+        sa.text("UPDATE users SET password_hash = :hash, version = version + 1 WHERE id = :id"),
+        {"hash": password_hash, "id": user_id},
+    )
+    db.session.commit()
+
+
+def test_a_login_whose_rehash_lost_to_another_login_still_succeeds(
+    client, session, legacy_user, monkeypatch
+):
+    """Another login stored its own new hash of the same password in between: no
+    412 (the flush's version check used to fail this one), and theirs stays."""
+    from project.users import services as user_services
+
+    theirs = concurrent_hash(PASSWORD)
+    real_hash_password = user_services.hash_password
+
+    def hash_while_another_login_rehashes(password):
+        store_hash_meanwhile(legacy_user.id, theirs)
+        return real_hash_password(password)
+
+    monkeypatch.setattr(user_services, "hash_password", hash_while_another_login_rehashes)
+
+    response = post_login(client, "legacy")
+
+    assert response.status_code == 200, response.json
+    assert stored_user(session, legacy_user.id)["password_hash"] == theirs
+
+
+@pytest.mark.parametrize("rehashed", [True, False])
+def test_a_password_changed_during_the_login_refuses_it(
+    client, session, alice, legacy_user, monkeypatch, rehashed
+):
+    """The password was reset between its check and the new session: the login is
+    a 401 and leaves no session (the reset would not have ended it)."""
+    from project.auth import services as auth_services
+
+    user = legacy_user if rehashed else alice
+    real_authenticate = auth_services.authenticate
+
+    def authenticate_then_reset(login, password):
+        found = real_authenticate(login, password)
+        store_hash_meanwhile(user.id, concurrent_hash("a-new-password"))
+        return found
+
+    monkeypatch.setattr(auth_services, "authenticate", authenticate_then_reset)
+
+    response = post_login(client, user.username)
+
+    assert_unauthorized(response, INVALID)
+    assert count(session, AuthSession, AuthSession.user_id == user.id) == 0
+    monkeypatch.undo()
+    assert post_login(client, user.username, "a-new-password").status_code == 200
+
+
 def test_login_keeps_a_current_hash(client, session, alice):
     before = stored_user(session, alice.id)["password_hash"]
 
