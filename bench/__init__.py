@@ -1,7 +1,7 @@
 """Postwell's benchmark, as a package: `python -m bench` (or `make bench`).
 
 Each module owns one step of a run: `database` (fresh database, migrations,
-seed, ANALYZE), `server` (gunicorn processes), `client` (the HTTP load
+seed, VACUUM ANALYZE), `server` (gunicorn processes), `client` (the HTTP load
 client), `scenarios` (what is requested), `load` (warm-up and round-robin
 rounds), `report` (ratios, table, JSON) and `cli` (options and the run's
 order). This module holds the few things they all share.

@@ -176,7 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add("--keep-db", action="store_true", help="do not drop the database at the end")
     add("--skip-seed", action="store_true", help="reuse the existing bench database as it is")
-    add("--no-analyze", action="store_true", help="skip ANALYZE after seeding")
+    add("--no-analyze", action="store_true", help="skip VACUUM ANALYZE after seeding")
     add(
         "--output",
         type=Path,
@@ -214,13 +214,13 @@ class Measurement:
 
 
 def prepare(args: argparse.Namespace) -> tuple[SeedReport, DataSet]:
-    """Database set-up: recreate, migrate, seed, ANALYZE; what is in it."""
+    """Database set-up: recreate, migrate, seed, VACUUM ANALYZE; what is in it."""
     seed = prepare_database(args.database_url, args.users, args.posts, args.skip_seed)
     if args.no_analyze:
-        log("database: not analyzed (--no-analyze)")
+        log("database: not vacuumed or analyzed (--no-analyze)")
     else:
         seconds, autovacuum = analyze_database(args.database_url)
-        log(f"database: ANALYZE in {seconds:.1f} s (server autovacuum: {autovacuum})")
+        log(f"database: VACUUM ANALYZE in {seconds:.1f} s (server autovacuum: {autovacuum})")
     data = inspect_data(args.database_url)
     log(f"data: {data.users} users, {data.posts} posts ({data.published} published)")
     flush_bench_redis()
