@@ -88,15 +88,16 @@ class PostQuerySchema(UserPostQuerySchema):
         validate=ma.validate.Length(min=1, max=20),
         metadata={"description": "Author id or username."},
     )
-    tag = TagName(metadata={"description": "Only posts with this tag."})
+    tag = TagName(
+        example=None, metadata={"description": "Only posts with this tag, e.g. `python`."}
+    )
     q = SafeText(
         validate=SEARCH,
         metadata={
             "description": (
                 "Full-text search over title, summary and body (results newest first). "
                 'PostgreSQL reads it as a web search (`"a phrase"`, `or`, `-word`); '
-                "SQLite matches every word."
+                "SQLite matches every word. E.g. `keyset pagination`."
             ),
-            "example": "keyset pagination",
         },
     )

@@ -30,12 +30,13 @@ class TagName(SafeText):
 
     default_error_messages = {"slug": TAG_ERROR}
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, *, example: str | None = "python", **kwargs: Any) -> None:
+        """`example=None` for a query filter: Swagger UI's "Try it out" sends examples."""
         metadata = {
             "pattern": INPUT_PATTERN,
             "minLength": 1,
             "maxLength": NAME_MAX,
-            "example": "python",
+            **({"example": example} if example is not None else {}),
             **kwargs.pop("metadata", {}),
         }
         super().__init__(metadata=metadata, **kwargs)

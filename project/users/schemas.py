@@ -173,14 +173,13 @@ class UserQuerySchema(PaginationQuerySchema):
     )
     created_after = UTCDateTime(
         metadata={
-            "description": "Only accounts created at or after this time.",
-            "example": "2024-01-01T00:00:00Z",
+            "description": "Only accounts created at or after this time,"
+            " e.g. `2024-01-01T00:00:00Z`.",
         }
     )
     created_before = UTCDateTime(
         metadata={
-            "description": "Only accounts created before this time.",
-            "example": "2025-01-01T00:00:00Z",
+            "description": "Only accounts created before this time, e.g. `2025-01-01T00:00:00Z`.",
         }
     )
 

@@ -327,3 +327,18 @@ def test_conditional_writes_document_if_match_and_412(spec, path, method):
     assert "412" in operation["responses"]
     names = {(p["in"], p["name"]) for p in operation["parameters"]}
     assert ("header", "If-Match") in names
+
+
+def test_no_query_filter_is_prefilled_in_swagger_ui(spec):
+    """Swagger UI's "Try it out" fills a parameter with its example, so a filter with one
+    would turn a plain list into a filtered (often empty) one: examples go in descriptions."""
+    prefilled = [
+        (path, parameter["name"])
+        for path, operations in spec["paths"].items()
+        for method, operation in operations.items()
+        if method == "get"
+        for parameter in operation.get("parameters", [])
+        if parameter["in"] == "query"
+        and ("example" in parameter or "example" in parameter.get("schema", {}))
+    ]
+    assert prefilled == []
