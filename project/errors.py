@@ -194,7 +194,30 @@ def is_database_outage(error: Exception) -> bool:
     )
 
 
+# A row this request wrote refers to one deleted since it was read (the
+# account of the request's own token, a post): the database refused the write.
+REFERENCE_GONE = (
+    "Something this request refers to was deleted while it was being applied; nothing was written."
+)
+
+
+def is_foreign_key_violation(error: Exception) -> bool:
+    if not isinstance(error, sa_exc.IntegrityError):
+        return False
+    if isinstance(error.orig, psycopg.errors.ForeignKeyViolation):
+        return True
+    return isinstance(error.orig, sqlite3.IntegrityError) and str(error.orig).startswith(
+        "FOREIGN KEY constraint failed"
+    )
+
+
 def handle_database_error(error: sa_exc.SQLAlchemyError) -> Response:
+    if is_foreign_key_violation(error):
+        # Services read what they refer to first; only a delete in between gets here.
+        log.info("write refused, a referenced row was deleted meanwhile: %s", error.orig)
+        with contextlib.suppress(sa_exc.SQLAlchemyError):
+            db.session.rollback()
+        return problem(409, REFERENCE_GONE)
     if not is_database_outage(error):
         raise error  # a bug: Flask logs it with its traceback and answers 500
     # Known outage errors come by the thousand during an outage: one line each.

@@ -251,3 +251,32 @@ def test_deleting_a_user_takes_their_likes_off_other_posts_counts(
     assert likes_of(session, alices) == (1, 1)
     assert likes_of(session, other) == (0, 0)
     assert count(session, Like) == 1
+
+
+def test_a_like_by_an_account_deleted_meanwhile_is_a_409_and_writes_nothing(
+    client, session, auth, bob, post, monkeypatch
+):
+    """The account went between the token's check and the like's insert (its own
+    deletion, in another request): the database refuses the row, the client gets
+    a problem, not a 500."""
+    import sqlalchemy as sa
+
+    from project.errors import REFERENCE_GONE
+    from project.extensions import db
+    from project.likes import services as like_services
+    from project.users.models import User
+
+    headers = auth(bob)
+    real_visible_post = like_services.visible_post
+
+    def visible_post_then_account_deleted(post_id, viewer, **kwargs):
+        found = real_visible_post(post_id, viewer, **kwargs)
+        db.session.execute(sa.delete(User.__table__).where(User.__table__.c.id == bob.id))
+        return found
+
+    monkeypatch.setattr(like_services, "visible_post", visible_post_then_account_deleted)
+
+    response = client.put(like_url(post), headers=headers)
+
+    assert_problem(response, 409, REFERENCE_GONE)
+    assert likes_of(session, post) == (0, 0)
