@@ -10,7 +10,7 @@ read every match through the GIN index and sort them (cheap for a rare word,
 costly for one in half the posts), or walk the newest posts and check each
 (cheap for a common word; for a word no post contains, a walk through every
 post). The planner chooses by its estimate of the matches, which is often far
-off for words (it took an absent word for one in 500 posts, and walked all
+off for words (it took an absent word for one in 200 posts, and walked all
 100,000). So `search_page` does not let it guess. Its first statement takes
 at most `CANDIDATE_LIMIT` + 1 matches in no order (nothing to walk: the index
 answers) and returns how many there are with the page's ids. Up to the limit,

@@ -178,9 +178,8 @@ def test_login_upgrades_a_hash_made_with_other_cost_parameters(client, session, 
     assert_unauthorized(post_login(client, "legacy", "wrong-password"), INVALID)
 
 
-def test_a_rehash_keeps_the_users_version_and_etag(client, session, user_factory):
-    old_hash = PasswordHasher(time_cost=2, memory_cost=2048, parallelism=1).hash(PASSWORD)
-    user = user_factory(username="legacy", password_hash=old_hash)
+def test_a_rehash_keeps_the_users_version_and_etag(client, session, legacy_user):
+    user, old_hash = legacy_user, legacy_user.password_hash
     before = client.get(f"/api/v1/users/{user.id}")
     version = stored_user(session, user.id)["version"]
 
