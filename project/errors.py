@@ -211,7 +211,26 @@ def is_foreign_key_violation(error: Exception) -> bool:
     )
 
 
+# PostgreSQL aborted the transaction to settle a conflict with another one (a
+# deadlock, a serialization failure): nothing was written, and a retry can pass.
+CONCURRENT_CONFLICT = (
+    "This request conflicted with another one being applied at the same time; "
+    "nothing was written: retry it."
+)
+
+
+# serialization_failure, deadlock_detected (psycopg's classes for them are
+# OperationalErrors, siblings of TransactionRollback, not its subclasses).
+ROLLED_BACK_SQLSTATES = frozenset({"40001", "40P01"})
+
+
 def handle_database_error(error: sa_exc.SQLAlchemyError) -> Response:
+    if getattr(getattr(error, "orig", None), "sqlstate", None) in ROLLED_BACK_SQLSTATES:
+        # An OperationalError, but the database is up: not an outage's 503 and warning.
+        log.info("transaction aborted by the database: %s", str(error.orig).strip())
+        with contextlib.suppress(sa_exc.SQLAlchemyError):
+            db.session.rollback()
+        return problem(409, CONCURRENT_CONFLICT)
     if is_foreign_key_violation(error):
         # Services read what they refer to first; only a delete in between gets here.
         log.info("write refused, a referenced row was deleted meanwhile: %s", error.orig)

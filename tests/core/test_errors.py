@@ -167,3 +167,53 @@ def test_unhandled_exception_is_a_500_problem_without_internals(crashing_app, ca
         assert SECRET_MESSAGE in logged
     else:
         assert "no_such_table_xyz" in logged
+
+
+def test_a_deadlock_is_a_409_to_retry_not_an_outage(build_app, postgres_url, caplog):
+    """PostgreSQL aborting a transaction to break a deadlock (an OperationalError) is
+    no outage: a 409 saying nothing was written and to retry, no 503, no warning."""
+    import threading
+    import time
+
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    from project.errors import CONCURRENT_CONFLICT
+
+    app = build_app(PROPAGATE_EXCEPTIONS=False)
+    other_holds_2 = threading.Event()
+    we_hold_1 = threading.Event()
+
+    def other_transaction():
+        url = make_url(postgres_url).set(drivername="postgresql")
+        with psycopg.connect(url.render_as_string(hide_password=False)) as connection:
+            connection.execute("SELECT pg_advisory_xact_lock(2)")
+            other_holds_2.set()
+            we_hold_1.wait(10)
+            connection.execute("SELECT pg_advisory_xact_lock(1)")  # waits for the request
+            connection.rollback()
+
+    @app.route("/deadlock", methods=["POST"])
+    def deadlock():
+        # This side checks for deadlocks first (the other waits 1 s), so it is the victim.
+        db.session.execute(text("SET LOCAL deadlock_timeout = '50ms'"))
+        db.session.execute(text("SELECT pg_advisory_xact_lock(1)"))
+        we_hold_1.set()
+        waiting = text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+        deadline = time.monotonic() + 10
+        while not db.session.execute(waiting).scalar() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        db.session.execute(text("SELECT pg_advisory_xact_lock(2)"))
+        return "unreachable"
+
+    other = threading.Thread(target=other_transaction)
+    other.start()
+    assert other_holds_2.wait(10)
+    with caplog.at_level(logging.INFO, logger="project.errors"):
+        response = app.test_client().post("/deadlock")
+    other.join(10)
+
+    assert_problem(response, 409, CONCURRENT_CONFLICT, path="/deadlock")
+    assert "Retry-After" not in response.headers
+    assert "deadlock detected" in caplog.text
+    assert not [record for record in caplog.records if record.levelno >= logging.WARNING]
