@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from project.comments.models import Comment
 from project.common import counters, seeding
+from project.extensions import db
 from project.follows.models import Follow
 from project.likes.models import Like
 from project.posts.models import Post
@@ -400,3 +401,21 @@ def test_a_second_run_adds_to_the_first(seed, session):
     # The vocabulary is reused, not duplicated.
     assert set(after["tags"]) == set(before["tags"])
     assert sum(after["tags"].values()) > sum(before["tags"].values())
+
+
+def test_postgresql_seed_ends_with_the_tables_vacuumed(build_app, postgres_url):
+    """Index-only scans of freshly seeded tables need their visibility map: the
+    seed vacuums (autovacuum may be minutes away, or off)."""
+    seeding_app = build_app()
+    with seeding_app.app_context():
+        before = db.session.execute(sa.text(VACUUM_COUNT)).scalar_one()
+        db.session.commit()
+        seeding.vacuum_analyze()
+        after = db.session.execute(sa.text(VACUUM_COUNT)).scalar_one()
+        statement_timeout = db.session.execute(sa.text("SHOW statement_timeout")).scalar_one()
+        db.session.commit()
+    assert after > before
+    assert statement_timeout != "0"  # the connection went back to the pool as it was
+
+
+VACUUM_COUNT = "SELECT vacuum_count FROM pg_stat_user_tables WHERE relname = 'posts'"
