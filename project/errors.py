@@ -212,10 +212,10 @@ def is_foreign_key_violation(error: Exception) -> bool:
 
 
 # PostgreSQL aborted the transaction to settle a conflict with another one (a
-# deadlock, a serialization failure): nothing was written, and a retry can pass.
+# deadlock, a serialization failure): its writes were undone, and a retry can pass.
 CONCURRENT_CONFLICT = (
-    "This request conflicted with another one being applied at the same time; "
-    "nothing was written: retry it."
+    "This request conflicted with another one being applied at the same time and was "
+    "stopped; retry it."
 )
 
 
