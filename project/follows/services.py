@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import case, delete, literal, select, true, union, update
+from sqlalchemy import delete, literal, select, true, union, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -43,24 +43,28 @@ ACTUAL_FOLLOWING_COUNT = counters.Count(Follow.follower_id)
 
 
 def adjust_follow_counts(*, follower_id: int, followee_id: int, delta: int) -> None:
-    """Both counters of one follow in one atomic UPDATE, in the caller's transaction.
+    """Both counters of one follow, atomically, in the caller's transaction.
 
-    One statement locks both rows in index order, so A following B while B
-    follows A cannot deadlock. `updated_at` is kept: being followed is not a
-    profile edit.
+    One UPDATE per row, the lower id first: every follow and unfollow locks
+    the two rows in the same order, so A following B while B follows A
+    cannot deadlock. (One UPDATE of both rows locks them in the order its plan
+    reads them: by id through the index, but in heap order when PostgreSQL
+    scans a small table, where an updated row moves.) `updated_at` is kept:
+    being followed is not a profile edit.
     """
     if not delta:
         return
-    db.session.execute(
-        update(User)
-        .where(User.id.in_([follower_id, followee_id]))
-        .values(
-            following_count=User.following_count + case((User.id == follower_id, delta), else_=0),
-            follower_count=User.follower_count + case((User.id == followee_id, delta), else_=0),
-            updated_at=User.updated_at,
+    changes = {
+        follower_id: {"following_count": User.following_count + delta},
+        followee_id: {"follower_count": User.follower_count + delta},
+    }
+    for user_id in sorted(changes):
+        db.session.execute(
+            update(User)
+            .where(User.id == user_id)
+            .values(**changes[user_id], updated_at=User.updated_at)
+            .execution_options(synchronize_session=False)
         )
-        .execution_options(synchronize_session=False)
-    )
     invalidation.changed(f"user:{follower_id}", f"user:{followee_id}", "users")
 
 

@@ -214,7 +214,8 @@ def test_a_token_is_verified_once_then_remembered(app, client, access, signature
 
 
 def test_a_remembered_token_is_refused_once_it_expires(app, client, access):
-    token = fresh_token(app, access[1], lifetime=1)
+    # Two seconds: `exp` counts whole seconds, so one could leave only a few ms.
+    token = fresh_token(app, access[1], lifetime=2)
     assert me(client, token).status_code == 200  # verified and remembered
 
     time.sleep(max(0.0, claims_expiry(app, token) - time.time()) + 0.1)
