@@ -224,18 +224,22 @@ CONCURRENT_CONFLICT = (
 ROLLED_BACK_SQLSTATES = frozenset({"40001", "40P01"})
 
 
+def rollback_quietly() -> None:
+    """End the request's failed transaction; a connection already gone has nothing to end."""
+    with contextlib.suppress(sa_exc.SQLAlchemyError):
+        db.session.rollback()
+
+
 def handle_database_error(error: sa_exc.SQLAlchemyError) -> Response:
     if getattr(getattr(error, "orig", None), "sqlstate", None) in ROLLED_BACK_SQLSTATES:
         # An OperationalError, but the database is up: not an outage's 503 and warning.
         log.info("transaction aborted by the database: %s", str(error.orig).strip())
-        with contextlib.suppress(sa_exc.SQLAlchemyError):
-            db.session.rollback()
+        rollback_quietly()
         return problem(409, CONCURRENT_CONFLICT)
     if is_foreign_key_violation(error):
         # Services read what they refer to first; only a delete in between gets here.
         log.info("write refused, a referenced row was deleted meanwhile: %s", error.orig)
-        with contextlib.suppress(sa_exc.SQLAlchemyError):
-            db.session.rollback()
+        rollback_quietly()
         return problem(409, REFERENCE_GONE)
     if not is_database_outage(error):
         raise error  # a bug: Flask logs it with its traceback and answers 500
@@ -243,8 +247,7 @@ def handle_database_error(error: sa_exc.SQLAlchemyError) -> Response:
     cause = getattr(error, "orig", None) or error
     summary = str(cause).strip().splitlines()[0] if str(cause).strip() else ""
     log.warning("database unavailable: %s: %s", type(cause).__name__, summary)
-    with contextlib.suppress(sa_exc.SQLAlchemyError):
-        db.session.rollback()
+    rollback_quietly()
     return problem(503, DATABASE_UNAVAILABLE, headers={"Retry-After": DATABASE_RETRY_AFTER})
 
 
@@ -262,8 +265,7 @@ def handle_stale_data(error: orm_exc.StaleDataError) -> Response:
     Two requests can both pass the If-Match check; the version column makes
     the second write touch nothing (`project.common.models.VersionMixin`).
     """
-    with contextlib.suppress(sa_exc.SQLAlchemyError):
-        db.session.rollback()
+    rollback_quietly()
     return problem(412, LOST_UPDATE)
 
 

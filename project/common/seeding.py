@@ -30,7 +30,7 @@ from typing import Any
 import click
 from faker import Faker
 from flask import Flask, current_app
-from sqlalchemy import Engine, Table, insert, text
+from sqlalchemy import Connection, Engine, Table, insert, text
 
 from project.common import counters, invalidation
 from project.common.cli import progress
@@ -104,6 +104,14 @@ def unlimited() -> Iterator[None]:
         yield
         return
     db.session.execute(text("SET LOCAL statement_timeout = 0"))
+    with no_answer_deadline(connection):
+        yield
+
+
+@contextmanager
+def no_answer_deadline(connection: Connection) -> Iterator[None]:
+    """The client's answer deadline (`project.common.database.DeadlineConnection`)
+    lifted on `connection` for a while, then restored."""
     driver = connection.connection.driver_connection
     deadline = getattr(driver, "answer_deadline", None)
     driver.answer_deadline = None
@@ -200,15 +208,13 @@ def registered(app: Flask) -> list[Registered]:
     return sorted(app.extensions.get(REGISTRY_KEY, {}).values())
 
 
-def analyze(tables: Sequence[str] = ()) -> None:
-    """Fresh planner statistics of `tables` (all: autovacuum may be minutes away, or off)."""
+def analyze() -> None:
+    """Fresh planner statistics of every table (autovacuum may be minutes away, or off)."""
     started = time.monotonic()
     with unlimited():
-        quote = db.session.connection().dialect.identifier_preparer.quote
-        for table in tables or [""]:
-            db.session.execute(text(f"ANALYZE {quote(table) if table else ''}"))
+        db.session.execute(text("ANALYZE"))
         db.session.commit()
-    click.echo(f"ANALYZE {' '.join(tables) or 'all'} in {time.monotonic() - started:.1f} s")
+    click.echo(f"ANALYZE all in {time.monotonic() - started:.1f} s")
 
 
 def vacuum_analyze() -> None:
@@ -224,26 +230,18 @@ def vacuum_analyze() -> None:
     started = time.monotonic()
     # VACUUM runs outside a transaction, without the app's time limits; a table
     # another transaction holds a strong lock on is left to autovacuum.
-    with bind.connect() as connection:
+    with bind.connect() as connection, no_answer_deadline(connection):
         connection = connection.execution_options(isolation_level="AUTOCOMMIT")
-        driver = connection.connection.driver_connection
-        deadline = getattr(driver, "answer_deadline", None)
-        driver.answer_deadline = None
         try:
             connection.execute(text("SET statement_timeout = 0"))
             connection.execute(text("VACUUM (SKIP_LOCKED, ANALYZE)"))
         finally:
             connection.execute(text("RESET statement_timeout"))
-            driver.answer_deadline = deadline
     click.echo(f"VACUUM ANALYZE in {time.monotonic() - started:.1f} s")
 
 
-def recount() -> list[str]:
-    """Set every registered counter to its actual count: one UPDATE per table.
-
-    Returns the tables it updated.
-    """
-    tables = []
+def recount() -> None:
+    """Set every registered counter to its actual count: one UPDATE per table."""
     for statement in counters.fix_statements(current_app):
         started = time.monotonic()
         with unlimited():
@@ -252,8 +250,6 @@ def recount() -> list[str]:
             db.session.commit()
         seconds = time.monotonic() - started
         click.echo(f"counters of {statement.table.name}: {fixed} row(s) set in {seconds:.1f} s")
-        tables.append(statement.table.name)
-    return tables
 
 
 @click.command("seed")

@@ -171,7 +171,7 @@ def test_unhandled_exception_is_a_500_problem_without_internals(crashing_app, ca
 
 def test_a_deadlock_is_a_409_to_retry_not_an_outage(build_app, postgres_url, caplog):
     """PostgreSQL aborting a transaction to break a deadlock (an OperationalError) is
-    no outage: a 409 saying nothing was written and to retry, no 503, no warning."""
+    no outage: a 409 saying to retry, no 503, no warning."""
     import threading
     import time
 
