@@ -95,3 +95,43 @@ def session_factory_app(single_connection_app):
         for user_id in made:
             connection.execute(sa.text("DELETE FROM users WHERE id = :id"), {"id": user_id})
     engine.dispose()
+
+
+def test_a_repeated_page_query_is_planned_once(single_connection_app, session_factory_app):
+    """psycopg prepares a statement run five times on a connection; PostgreSQL
+    then plans it once (a generic plan) if that plan is no worse than the ones
+    it made for each run's values. With the page's limit as a parameter it
+    never was on a large table (a LIMIT of unknown size looks expensive), and
+    every page paid for a new plan, more than the query itself; `Keyset.page`
+    writes the limit into the SQL."""
+    author = session_factory_app()
+    with single_connection_app.app_context():
+        engine = db.engine
+    insert = (
+        "INSERT INTO posts (author_id, title, body, status, created_at, updated_at) "
+        "SELECT users.id, 'T', 'B', 'published', now() - make_interval(secs => n), now() "
+        "FROM users, generate_series(1, 5000) AS n WHERE users.username = %(author)s"
+    )
+    with engine.begin() as connection:
+        connection.exec_driver_sql(insert, {"author": author})
+        connection.exec_driver_sql("ANALYZE posts")
+    try:
+        client = single_connection_app.test_client()
+        for _ in range(12):
+            assert client.get("/api/v1/posts?limit=3").status_code == 200
+        with engine.connect() as connection:
+            generic, custom = connection.exec_driver_sql(
+                "SELECT generic_plans, custom_plans FROM pg_prepared_statements"
+                " WHERE statement LIKE %(page)s",
+                {"page": "%FROM posts%ORDER BY%LIMIT%"},
+            ).one()
+    finally:
+        with engine.begin() as connection:
+            connection.exec_driver_sql(
+                "DELETE FROM posts USING users"
+                " WHERE posts.author_id = users.id AND users.username = %(author)s",
+                {"author": author},
+            )
+            connection.exec_driver_sql("ANALYZE posts")
+    assert generic >= 1, (generic, custom)
+    assert custom <= 5, (generic, custom)

@@ -322,15 +322,17 @@ def test_ties_at_page_boundaries_with_microsecond_timestamps(client, make_posts)
 
 
 def page_query_limit_and_offset(statement: str, parameters) -> tuple[int, int | None]:
-    """The LIMIT (and OFFSET, if any) bound for one page query, per dialect."""
+    """The LIMIT (and OFFSET, if any) of one page query, per dialect.
+
+    The limit is written into the SQL (see `Keyset.page`); an OFFSET is a
+    parameter where the dialect writes one: SQLAlchemy's SQLite dialect always
+    ends with "OFFSET ?" (0 when there is none)."""
+    limit = int(re.search(r"LIMIT (\d+)", statement)[1])
     if isinstance(parameters, dict):  # psycopg: named parameters
-        limit = re.search(r"LIMIT %\((\w+)\)s", statement)
         offset = re.search(r"OFFSET %\((\w+)\)s", statement)
-        return parameters[limit[1]], offset and parameters[offset[1]]
-    # sqlite3: positional; SQLAlchemy's SQLite dialect always writes
-    # "LIMIT ? OFFSET ?" (with OFFSET 0 when there is none), at the end.
-    assert statement.endswith("LIMIT ? OFFSET ?"), statement
-    return parameters[-2], parameters[-1]
+        return limit, offset and parameters[offset[1]]
+    assert statement.endswith(f"LIMIT {limit} OFFSET ?"), statement
+    return limit, parameters[-1]
 
 
 @pytest.mark.parametrize("depth", [0, 1, 5])
