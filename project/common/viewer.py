@@ -191,6 +191,11 @@ def _viewer_class(field_class: type[ma.fields.Field]) -> type[ma.fields.Field]:
     return type(f"Viewer{field_class.__name__}", (_FromViewer, field_class), {})
 
 
+def viewer_field_class(field: ma.fields.Field) -> type[ma.fields.Field] | None:
+    """The marshmallow field class a viewer field is (None: not a viewer field)."""
+    return type(field).__bases__[1] if isinstance(field, _FromViewer) else None
+
+
 def viewer_field(field_class: type[ma.fields.Field], **kwargs: Any) -> ma.fields.Field:
     """A dump-only field whose value depends on the viewer (see the module docstring)."""
     return _viewer_class(field_class)(dump_only=True, **kwargs)

@@ -44,6 +44,17 @@ class Label(str):
     pass
 
 
+class Part(Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+
+
+class Hooked(Part):
+    @ma.post_dump
+    def shout(self, data, **kwargs):
+        return {**data, "name": str(data.get("name")).upper()}
+
+
 class Sample(Schema):
     text = ma.fields.String()
     number = ma.fields.Integer()
@@ -56,6 +67,12 @@ class Sample(Schema):
     email = ma.fields.Email()
     words = ma.fields.List(ma.fields.String())
     seen = viewer_field(ma.fields.Boolean)
+    part = ma.fields.Nested(Part)
+    hooked = ma.fields.Nested(Hooked)
+    parts = ma.fields.Nested(Part, many=True)
+    tags = viewer_field(ma.fields.List, cls_or_instance=ma.fields.String())
+    note = viewer_field(ma.fields.String)
+    default_note = viewer_field(ma.fields.String, dump_default="none")
 
 
 VALUES = [
@@ -65,14 +82,27 @@ VALUES = [
     dict(text=Label("sub"), number=2.9, flag="yes", stamp=dt.datetime(2026, 1, 2, tzinfo=dt.UTC)),
     dict(source="renamed", fallback="given", email="a@example.com", words=["a", Label("b")]),
     dict(),
+    dict(
+        part=SimpleNamespace(id=1, name="one"),
+        hooked=SimpleNamespace(id=2, name="two"),
+        parts=[SimpleNamespace(id=3, name=None)],
+    ),
+    dict(part=None, hooked=None, parts=None),
+    dict(part=SimpleNamespace(id="4", name=Label("x"))),
+]
+EXTRAS = [
+    {"seen": True, "tags": ["a", "b"], "note": "n"},
+    {"seen": None, "tags": None, "note": None, "default_note": None},
+    {"seen": 1, "tags": ["a", Label("b"), 3], "note": Colour.RED, "default_note": "given"},
+    {},
 ]
 
 
 @pytest.mark.parametrize("values", VALUES)
-@pytest.mark.parametrize("wrap", [False, True], ids=["object", "viewed"])
-def test_direct_dump_is_marshmallows_for_any_value(values, wrap, monkeypatch):
+@pytest.mark.parametrize("extras", [None, *EXTRAS], ids=["object", *map(str, range(len(EXTRAS)))])
+def test_direct_dump_is_marshmallows_for_any_value(values, extras, monkeypatch):
     item = SimpleNamespace(**values)
-    subject = Viewed(item, {"seen": True}) if wrap else item
+    subject = item if extras is None else Viewed(item, extras)
     direct = Sample().dump(subject)
     monkeypatch.setattr(Schema, "DIRECT_DUMP", False)
     assert Sample().dump(subject) == direct
