@@ -2,7 +2,8 @@
 
 A counter is a column kept in step with the rows it counts by the plugin
 that writes those rows (`users.post_count` by posts, `posts.comment_count`
-by comments, `posts.like_count` by likes...). Each plugin registers its
+by comments, `posts.like_count` by likes...), with `adjust` in the
+transaction of the write. Each plugin registers its
 counters here in `init_app` with a `Count` saying what they count (the rows
 of a table, by a foreign key to the counter's table, with a filter); the
 command then checks every registered counter with one aggregate SELECT each
@@ -14,12 +15,15 @@ from the same `Count` as a GROUP BY.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
-from sqlalchemy import Select, Update, func, or_, select, update
+from sqlalchemy import Select, Update, bindparam, func, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import FromClause
 
@@ -29,6 +33,39 @@ from project.extensions import db
 REGISTRY_KEY = "postwell_counters"
 
 counters_cli = AppGroup("counters", help="Audit the stored counters.")
+
+
+def adjust(column: InstrumentedAttribute[int], row_id: int, delta: int) -> None:
+    """Move the counter `column` of the row `row_id` by `delta`, atomically, in
+    the caller's transaction: concurrent writers cannot lose updates, and reads
+    never COUNT(*). The row's object, if the session holds one, gets the
+    stored value. A count is not an edit: `updated_at` is kept.
+    """
+    if delta:
+        stored = db.session.execute(
+            _adjustment(column), {"row_id": row_id, "delta": delta}
+        ).scalar_one_or_none()
+        row = db.session.identity_map.get(identity_key(column.class_, row_id))
+        if row is not None and stored is not None:
+            set_committed_value(row, column.key, stored)
+
+
+@cache
+def _adjustment(column: InstrumentedAttribute[int]) -> Update:
+    """`UPDATE t SET n = n + :delta WHERE id = :row_id RETURNING n`, built once per
+    counter, on the table: the ORM's UPDATE walked a new statement on every
+    call and evaluated it against the session's objects, a sixth of the CPU of
+    creating a post."""
+    table = column.class_.__table__
+    [key] = table.primary_key.columns
+    counter = table.c[column.key]
+    kept = {c: c for c in table.c if c.onupdate is not None}  # updated_at: not an edit
+    return (
+        update(table)
+        .where(key == bindparam("row_id"))
+        .values({**kept, counter: counter + bindparam("delta")})
+        .returning(counter)
+    )
 
 
 @dataclass(frozen=True)

@@ -54,17 +54,9 @@ def adjust_follow_counts(*, follower_id: int, followee_id: int, delta: int) -> N
     """
     if not delta:
         return
-    changes = {
-        follower_id: {"following_count": User.following_count + delta},
-        followee_id: {"follower_count": User.follower_count + delta},
-    }
+    changes = {follower_id: User.following_count, followee_id: User.follower_count}
     for user_id in sorted(changes):
-        db.session.execute(
-            update(User)
-            .where(User.id == user_id)
-            .values(**changes[user_id], updated_at=User.updated_at)
-            .execution_options(synchronize_session=False)
-        )
+        counters.adjust(changes[user_id], user_id, delta)
     invalidation.changed(f"user:{follower_id}", f"user:{followee_id}", "users")
 
 

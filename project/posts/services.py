@@ -21,7 +21,7 @@ from functools import cache, lru_cache
 from typing import Any
 
 from blinker import Namespace
-from sqlalchemy import Select, bindparam, func, select, update
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import InstrumentedAttribute, joinedload, with_expression
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -69,30 +69,17 @@ AS_SHOWN = (
 
 
 def adjust_post_count(author_id: int, delta: int) -> None:
-    """Keep `users.post_count` (a users column this plugin owns the writes of).
-
-    An atomic in-database increment, in the caller's transaction: concurrent
-    writers cannot lose updates, and reads never COUNT(*).
-    """
+    """Keep `users.post_count` (a users column this plugin owns the writes of)."""
     if delta:
-        db.session.execute(
-            update(User).where(User.id == author_id).values(post_count=User.post_count + delta)
-        )
+        counters.adjust(User.post_count, author_id, delta)
         invalidation.changed(f"user:{author_id}", "users")
 
 
 def adjust_post_counter(post_id: int, counter: InstrumentedAttribute[int], delta: int) -> None:
     """Move one of the post's counters (`like_count`, `comment_count`, kept by the
-    plugins built on posts) by `delta`, atomically, in the caller's transaction.
-
-    `updated_at` is kept: a like or a comment is not an edit of the post.
-    """
+    plugins built on posts) by `delta`, in the caller's transaction."""
     if delta:
-        db.session.execute(
-            update(Post)
-            .where(Post.id == post_id)
-            .values({counter: counter + delta, Post.updated_at: Post.updated_at})
-        )
+        counters.adjust(counter, post_id, delta)
         invalidation.changed(f"post:{post_id}", "posts")
 
 
