@@ -29,6 +29,7 @@ from sqlalchemy import (
     case,
     delete,
     func,
+    literal_column,
     select,
     update,
 )
@@ -63,13 +64,17 @@ def tag_names(post_ids: Iterable[int]) -> dict[int, list[str]]:
 
 # Joins a post's tag names in one column: TAG_PATTERN admits no comma.
 SEPARATOR = ","
+SEPARATOR_SQL = literal_column(f"'{SEPARATOR}'")
 
 
 def joined_names(post_id: ColumnElement[int]) -> ScalarSelect[str]:
     """The tag names of the post `post_id` (a column of the outer query) as one
-    string, '' for none: a page's tags come in the page's own SELECT."""
+    string, '' for none: a page's tags come in the page's own SELECT.
+
+    The separator is written into the statement: given as a string, SQLAlchemy
+    renders it at every execution (a pass over the SQL for one constant)."""
     return (
-        select(func.coalesce(func.aggregate_strings(Tag.name, SEPARATOR), ""))
+        select(func.coalesce(func.aggregate_strings(Tag.name, SEPARATOR_SQL), ""))
         .select_from(post_tags.join(Tag, Tag.id == post_tags.c.tag_id))
         .where(post_tags.c.post_id == post_id)
         .scalar_subquery()
