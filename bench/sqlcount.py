@@ -8,7 +8,8 @@ the cached server is counted on a cache hit, which it finds in the same Redis).
 Each scenario's request (same method, path, headers and body as under load)
 is sent once through Flask's test client to warm its code path up (and, on
 the cached server, to fill the entry it is then counted on), then once
-more (a write: the next one) while a `before_cursor_execute` listener on the app's engine records
+more (a write: the next one) while a `before_cursor_execute` listener on the app's engines (its
+engine and the read engine of read-only requests) records
 every statement. Transaction control (BEGIN, COMMIT, ROLLBACK, SAVEPOINT) is
 not counted; psycopg sends BEGIN and COMMIT itself, outside the listener's
 view, as does the pool's pre-ping on checkout.
@@ -29,6 +30,7 @@ from bench import log
 from bench.load import Result
 from bench.scenarios import CEILING, Scenario
 from project import create_app
+from project.common.database import read_engine
 from project.extensions import db
 
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
@@ -46,18 +48,22 @@ class SqlCount:
 
 @contextmanager
 def recording(engine: Engine) -> Iterator[list[str]]:
-    """Collect the statements `engine` sends while the context is open."""
+    """Collect the statements `engine` and its read engine (which serves the
+    read-only requests, `project.common.database`) send while the context is open."""
     statements: list[str] = []
+    engines = [e for e in (engine, read_engine(engine)) if e is not None]
 
     def record(conn, cursor, statement, parameters, context, executemany) -> None:
         if not statement.lstrip().upper().startswith(TRANSACTION_CONTROL):
             statements.append(" ".join(statement.split()))
 
-    event.listen(engine, "before_cursor_execute", record)
+    for each in engines:
+        event.listen(each, "before_cursor_execute", record)
     try:
         yield statements
     finally:
-        event.remove(engine, "before_cursor_execute", record)
+        for each in engines:
+            event.remove(each, "before_cursor_execute", record)
 
 
 def in_process_app(app_env: dict[str, str]) -> Flask:

@@ -17,6 +17,7 @@ from project.api import PostwellApi, build_api
 from project.common import blueprint, conditional, hosts, jobs, ratelimit, response_cache
 from project.common import redis as redis_client
 from project.common.auth import check_token_hooks
+from project.common.database import add_read_engine
 from project.config import config_class
 from project.errors import register_error_handlers
 from project.extensions import cache, db, jwt, mail, migrate
@@ -87,6 +88,9 @@ def load_config(app: Flask, overrides: dict[str, Any] | None) -> None:
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
+    with app.app_context():
+        options = {"echo": app.config["SQLALCHEMY_ECHO"], **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
+        add_read_engine(db.engine, options)
     migrate.init_app(app, db, render_as_batch=True)
     jwt.init_app(app)
     redis_client.init_app(app)  # before the cache, which shares its client and breaker

@@ -1,9 +1,10 @@
 """Read-only requests read on PostgreSQL without BEGIN/ROLLBACK; writes keep their transaction.
 
 `project.common.database.RequestSession` binds GET/HEAD/OPTIONS requests to
-an autocommit view of the engine. These tests watch the driver connection
-under each statement, on an app of its own (the per-test rollback shares one
-connection in a transaction, which the session leaves alone).
+the app's read engine, whose connections are in autocommit. These tests watch
+the driver connection under each statement, on an app of its own (the
+per-test rollback shares one connection in a transaction, which the session
+leaves alone).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Callable
 import pytest
 import sqlalchemy as sa
 
+from project.common.database import read_engine
 from project.extensions import db
 from tests.factories import UserFactory, bind_factories
 
@@ -31,20 +33,29 @@ def single_connection_app(build_app, is_postgres):
     )
 
 
-def driver_modes(app) -> tuple[list[tuple[str, bool]], Callable[[], None]]:
-    """Record (statement, driver autocommit) for every statement the app's engine runs."""
-    seen: list[tuple[str, bool]] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append((statement, conn.connection.dbapi_connection.autocommit))
-
+def driver_modes(app) -> tuple[list[tuple[str, str, bool]], Callable[[], None]]:
+    """Record (engine, statement, driver autocommit) for every statement the
+    app's engines run: "app" (its engine) or "read" (its read engine)."""
+    seen: list[tuple[str, str, bool]] = []
     with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    return seen, lambda: sa.event.remove(engine, "before_cursor_execute", record)
+        engines = {"app": db.engine, "read": read_engine(db.engine)}
+    listeners = []
+    for name, engine in engines.items():
+
+        def record(conn, cursor, statement, parameters, context, executemany, name=name):
+            seen.append((name, statement, conn.connection.dbapi_connection.autocommit))
+
+        sa.event.listen(engine, "before_cursor_execute", record)
+        listeners.append((engine, record))
+
+    def stop() -> None:
+        for engine, record in listeners:
+            sa.event.remove(engine, "before_cursor_execute", record)
+
+    return seen, stop
 
 
-def test_reads_autocommit_and_writes_keep_a_transaction_on_one_connection(
+def test_reads_autocommit_on_the_read_engine_and_writes_keep_a_transaction(
     single_connection_app,
 ):
     client = single_connection_app.test_client()
@@ -53,7 +64,6 @@ def test_reads_autocommit_and_writes_keep_a_transaction_on_one_connection(
         assert client.get("/api/v1/posts").status_code == 200
         reads = list(seen)
         seen.clear()
-        # A POST on the same pooled connection, right after the read.
         failed = client.post("/api/v1/auth/login", json={"login": "nobody", "password": "x" * 12})
         writes = list(seen)
         seen.clear()
@@ -62,9 +72,28 @@ def test_reads_autocommit_and_writes_keep_a_transaction_on_one_connection(
     finally:
         stop()
     assert failed.status_code == 401
-    assert reads and all(autocommit for _, autocommit in reads), reads
-    assert writes and not any(autocommit for _, autocommit in writes), writes
-    assert heads and all(autocommit for _, autocommit in heads), heads
+    assert reads and all(engine == "read" and autocommit for engine, _, autocommit in reads), reads
+    assert writes and all(engine == "app" and not autocommit for engine, _, autocommit in writes), (
+        writes
+    )
+    assert heads and all(engine == "read" and autocommit for engine, _, autocommit in heads), heads
+
+
+def test_the_read_engine_is_the_apps_database_in_autocommit(single_connection_app):
+    with single_connection_app.app_context():
+        engine = db.engine
+    reader = read_engine(engine)
+    assert reader.url == engine.url
+    assert reader.pool.size() == engine.pool.size() == 1
+    # Autocommit from the connection on, not switched at each checkout.
+    assert reader.get_execution_options() == {}
+    with reader.connect() as connection:
+        assert connection.connection.dbapi_connection.autocommit
+        connection.exec_driver_sql("SELECT 1")
+    # Disposed with the app's engine: no connection of its own left open.
+    assert reader.pool.checkedin() == 1
+    engine.dispose()
+    assert reader.pool.checkedin() == 0
 
 
 def test_a_read_sees_what_a_write_just_committed(single_connection_app, session_factory_app):
@@ -119,7 +148,7 @@ def test_a_repeated_page_query_is_planned_once(single_connection_app, session_fa
         client = single_connection_app.test_client()
         for _ in range(12):
             assert client.get("/api/v1/posts?limit=3").status_code == 200
-        with engine.connect() as connection:
+        with read_engine(engine).connect() as connection:
             generic, custom = connection.exec_driver_sql(
                 "SELECT generic_plans, custom_plans FROM pg_prepared_statements"
                 " WHERE statement LIKE %(page)s",
