@@ -18,27 +18,35 @@ Dumping, each field costs marshmallow four or five Python calls
 is already what the field would return: a string for a `String`, an int for
 an `Integer`, a bool for a `Boolean`. `_serialize` below reads such a field's
 attribute itself and keeps a value of exactly that type (or None) as it is;
-an ISO `DateTime` of a `datetime` is its `isoformat()`, and a `List` of
-`String`s a new list of the strings, as marshmallow writes them. A `Nested`
-field of another of these schemas (one object, no dump hooks) is that
-schema's `_serialize` of the value, and a viewer field's value is read from
-the item's `extras` (not shown when absent, like marshmallow's `missing`).
-Anything else (another type, a missing attribute and its `dump_default`,
-dotted attributes, other fields, subclasses, mappings) goes through
-marshmallow's own `Field.serialize`, so the output is marshmallow's to the
-byte (`tests/common/test_schema.py` compares both on every cached route and
-for odd values field by field). A page of 20 posts dumps in about a third of
-marshmallow's own time.
+an ISO `DateTime` of a `datetime` is its `isoformat()` (a UTC one by orjson,
+to the same characters), and a `List` of `String`s a new list of the
+strings, as marshmallow writes them. A `Nested` field of another of these
+schemas (one object, no dump hooks) is that schema's `_serialize` of the
+value, and a viewer field's value is read from the item's `extras` (not
+shown when absent, like marshmallow's `missing`). A loaded attribute of a
+SQLAlchemy object is read from the object's `__dict__`, where its descriptor
+would find it first (`populated_attributes`); anything not loaded goes
+through the descriptor, which loads it. Anything else (another type, a
+missing attribute and its `dump_default`, dotted attributes, other fields,
+subclasses, mappings) goes through marshmallow's own `Field.serialize`, so
+the output is marshmallow's to the byte (`tests/common/test_schema.py`
+compares both on every cached route and for odd values field by field).
+A page of 20 posts: 314 us through this module's first version (plain
+fields only), 110-150 us now, marshmallow's own 460-500 us.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from functools import cache
 from typing import Any, NamedTuple
 
 import marshmallow as ma
+import orjson
 from marshmallow.decorators import POST_DUMP, PRE_DUMP
+from sqlalchemy import inspect
+from sqlalchemy.orm import Mapper
 from werkzeug.local import LocalProxy
 
 from project.common.viewer import Viewed, viewer_field_class
@@ -81,10 +89,33 @@ def plain_type(kind: type[ma.fields.Field], field: ma.fields.Field) -> tuple[typ
         kind in (ma.fields.DateTime, ma.fields.AwareDateTime)
         and (field.format or field.DEFAULT_FORMAT) in ISO_FORMATS
     ):
-        return dt.datetime, dt.datetime.isoformat
+        return dt.datetime, isoformat
     if kind is ma.fields.List and type(field.inner) is ma.fields.String:
         return list, _string_list
     return None, None
+
+
+def isoformat(value: dt.datetime) -> str:
+    """`value.isoformat()`; a UTC time (every stored one) by orjson, in a
+    third of the time, to the same characters."""
+    if value.tzinfo is dt.UTC:
+        return orjson.dumps(value)[1:-1].decode()
+    return value.isoformat()
+
+
+@cache
+def populated_attributes(cls: type) -> frozenset[str]:
+    """The mapped attributes of `cls` whose loaded value is the instance's
+    `__dict__` entry (what SQLAlchemy's attribute returns first): read there,
+    without a descriptor call. Empty for a class SQLAlchemy does not map."""
+    mapper = inspect(cls, raiseerr=False)
+    if not isinstance(mapper, Mapper):
+        return frozenset()
+    return frozenset(
+        key
+        for key, attribute in mapper.class_manager.items()
+        if attribute.impl.supports_population and getattr(cls, key, None) is attribute
+    )
 
 
 def _string_list(value: list[Any]) -> list[Any]:
@@ -158,6 +189,8 @@ class Schema(ma.Schema):
             plans = self._plans = [plan_of(n, f) for n, f in self.dump_fields.items()]
         missing = ma.missing
         extras = obj.extras if type(obj) is Viewed else None
+        populated = populated_attributes(type(source))
+        loaded = source.__dict__ if populated else None
         result = self.dict_class()
         for how, key, name, attribute, field, plain, convert, nested in plans:
             if how == FIELD:
@@ -169,6 +202,8 @@ class Schema(ma.Schema):
                 value = missing if extras is None else extras.get(name, missing)
                 if value is missing:  # and no dump_default (else FIELD): not shown
                     continue
+            elif attribute in populated and attribute in loaded:
+                value = loaded[attribute]
             else:
                 value = getattr(source, attribute, missing)
             if value is None and (plain is not None or nested is not None):

@@ -12,6 +12,7 @@ from werkzeug.local import LocalProxy
 
 from project.common.schema import Schema
 from project.common.viewer import Viewed, viewer_field
+from project.users.schemas import UserSchema
 
 
 @pytest.fixture
@@ -89,6 +90,8 @@ VALUES = [
     ),
     dict(part=None, hooked=None, parts=None),
     dict(part=SimpleNamespace(id="4", name=Label("x"))),
+    dict(when=dt.datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=dt.timezone(dt.timedelta(hours=5.5)))),
+    dict(when=dt.datetime(1, 1, 1, tzinfo=dt.UTC)),
 ]
 EXTRAS = [
     {"seen": True, "tags": ["a", "b"], "note": "n"},
@@ -125,3 +128,14 @@ def test_a_proxied_object_is_dumped_as_its_target(monkeypatch):
     assert Sample().dump(Viewed(proxied, {"seen": False})) == {**expected, "seen": False}
     monkeypatch.setattr(Schema, "DIRECT_DUMP", False)
     assert Sample().dump(proxied) == expected
+
+
+def test_a_mapped_object_is_read_from_its_loaded_state_or_loaded(session, alice, monkeypatch):
+    """Loaded attributes come from the instance's state, an expired one is loaded
+    as marshmallow's read would load it."""
+    session.expire(alice, ["username", "created_at"])
+    direct = UserSchema().dump(alice)
+    assert direct["username"] == alice.username
+    session.expire(alice, ["username", "created_at"])
+    monkeypatch.setattr(Schema, "DIRECT_DUMP", False)
+    assert UserSchema().dump(alice) == direct
