@@ -234,8 +234,10 @@ def create_post(
     joined = tags.tag_new_post(post_id=post.id, names=names, is_published=published)
     # As if read with AS_SHOWN: the answer needs no query for its tags.
     set_committed_value(post, "joined_tag_names", joined)
-    adjust_post_count(author.id, published_delta(None, post.status))
     post_created.send(post)
+    # Last: it locks the author's row until the commit, and an author's
+    # posts are created one at a time behind that lock.
+    adjust_post_count(author.id, published_delta(None, post.status))
     db.session.commit()
     return post
 
