@@ -30,7 +30,7 @@ from bench import log
 from bench.load import Result
 from bench.scenarios import CEILING, Scenario
 from project import create_app
-from project.common.database import read_engine
+from project.common.database import engines_of
 from project.extensions import db
 
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
@@ -51,7 +51,7 @@ def recording(engine: Engine) -> Iterator[list[str]]:
     """Collect the statements `engine` and its read engine (which serves the
     read-only requests, `project.common.database`) send while the context is open."""
     statements: list[str] = []
-    engines = [e for e in (engine, read_engine(engine)) if e is not None]
+    engines = engines_of(engine)
 
     def record(conn, cursor, statement, parameters, context, executemany) -> None:
         if not statement.lstrip().upper().startswith(TRANSACTION_CONTROL):

@@ -23,7 +23,7 @@ from prometheus_flask_exporter import PrometheusMetrics
 from sqlalchemy import event
 
 from project.common import metrics as postwell_metrics
-from project.common.database import read_engine
+from project.common.database import engines_of
 from project.errors import problem
 from project.extensions import db
 
@@ -57,10 +57,9 @@ def count_requests_in_flight(app: Flask) -> None:
 def count_pool_use(app: Flask) -> None:
     with app.app_context():
         engine = db.engine
-    for pooled in (engine, read_engine(engine)):
-        if pooled is not None:
-            event.listen(pooled, "checkout", lambda *a: postwell_metrics.DB_POOL_CHECKED_OUT.inc())
-            event.listen(pooled, "checkin", lambda *a: postwell_metrics.DB_POOL_CHECKED_OUT.dec())
+    for pooled in engines_of(engine):
+        event.listen(pooled, "checkout", lambda *a: postwell_metrics.DB_POOL_CHECKED_OUT.inc())
+        event.listen(pooled, "checkin", lambda *a: postwell_metrics.DB_POOL_CHECKED_OUT.dec())
 
 
 def init_app(app: Flask) -> None:

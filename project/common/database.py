@@ -149,6 +149,13 @@ def read_engine(engine: Engine) -> Engine | None:
     return _read_engines.get(engine)
 
 
+def engines_of(engine: Engine) -> list[Engine]:
+    """`engine` and its read engine, if any: what to watch for every statement
+    or connection of the app (metrics, SQL counters)."""
+    reader = _read_engines.get(engine)
+    return [engine] if reader is None else [engine, reader]
+
+
 class RequestSession(Session):
     """`db.session`: read-only requests read on PostgreSQL without a transaction."""
 

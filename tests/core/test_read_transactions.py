@@ -14,7 +14,7 @@ from collections.abc import Callable
 import pytest
 import sqlalchemy as sa
 
-from project.common.database import read_engine
+from project.common.database import engines_of, read_engine
 from project.extensions import db
 from tests.factories import UserFactory, bind_factories
 
@@ -38,7 +38,7 @@ def driver_modes(app) -> tuple[list[tuple[str, str, bool]], Callable[[], None]]:
     app's engines run: "app" (its engine) or "read" (its read engine)."""
     seen: list[tuple[str, str, bool]] = []
     with app.app_context():
-        engines = {"app": db.engine, "read": read_engine(db.engine)}
+        engines = dict(zip(("app", "read"), engines_of(db.engine), strict=True))
     listeners = []
     for name, engine in engines.items():
 
