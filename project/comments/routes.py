@@ -18,7 +18,7 @@ from project.common.blueprint import Blueprint
 from project.common.conditional import if_match_versions, versioned
 from project.common.fields import ID
 from project.common.response_cache import cached, not_shareable
-from project.posts.services import is_public, visible_post
+from project.posts.services import is_public, shown_post
 
 blp = Blueprint("comments", __name__, url_prefix="/api/v1", description="Comments on posts")
 
@@ -32,10 +32,10 @@ class PostComments(MethodView):
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, query, post_id):
         """List a post's comments, oldest first"""
-        post = visible_post(post_id, viewer(), as_shown=True)
+        post = shown_post(post_id, viewer())
         if not is_public(post):
             not_shareable()
-        return services.list_comments(post=post, page=query["page"])
+        return services.list_comments(post_id=post.id, page=query["page"])
 
     @auth_required(blp)
     @blp.arguments(CommentCreateSchema)

@@ -51,10 +51,10 @@ def comments_page(keyset: Keyset, *, after: bool) -> Select:
     return keyset.page(stmt, after=after)
 
 
-def list_comments(*, post: Post, page: PageRequest) -> Page[Comment]:
-    """A post's comments (the post as `visible_post` found it), oldest first."""
+def list_comments(*, post_id: int, page: PageRequest) -> Page[Comment]:
+    """A (visible) post's comments, oldest first."""
     stmt = comments_page(page.keyset, after=page.after is not None)
-    return paginate_bound(db.session, stmt, page, {"post_id": post.id})
+    return paginate_bound(db.session, stmt, page, {"post_id": post_id})
 
 
 def visible_comment(comment_id: int, viewer: User | None, *, for_update: bool = False) -> Comment:

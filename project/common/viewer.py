@@ -125,7 +125,9 @@ def viewer_fields(
 def view_items(
     model: type, items: Sequence[T], viewer: Any | None, *, page: bool = False, new: bool = False
 ) -> list[Viewed[T]]:
-    name = model.__name__
+    # A read model (a plain class standing for a mapped one, e.g. the posts
+    # plugin's `ShownPost`) names the model it shows in `viewed_as`.
+    name = getattr(model, "viewed_as", model).__name__
     extras: list[dict[str, Any]] = [{} for _ in items]
     for provider in current_app.extensions.get(SHARED_PROVIDERS_KEY, {}).get(name, ()):
         for merged, fields in zip(extras, provider(items), strict=True):

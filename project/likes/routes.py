@@ -13,7 +13,7 @@ from project.common.viewer import view
 from project.likes import services
 from project.likes.schemas import LikedPostsQuerySchema, LikersQuerySchema
 from project.posts.schemas import PostSchema
-from project.posts.services import is_public, visible_post
+from project.posts.services import is_public, shown_post
 from project.users.schemas import UserSchema
 
 blp = Blueprint("likes", __name__, url_prefix="/api/v1", description="Likes of posts")
@@ -45,10 +45,10 @@ class PostLikers(MethodView):
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, query, post_id):
         """List who liked a post, most recent first"""
-        post = visible_post(post_id, viewer(), as_shown=True)
+        post = shown_post(post_id, viewer())
         if not is_public(post):
             not_shareable()
-        return view(services.list_likers(post=post, page=query["page"]), viewer())
+        return view(services.list_likers(post_id=post.id, page=query["page"]), viewer())
 
 
 @blp.route(f"/users/<{ID}:user_id>/likes")

@@ -79,9 +79,9 @@ def liked_fields(post_ids: Sequence[int], viewer: User) -> list[dict[str, Any]]:
     return [{"liked": post_id in liked} for post_id in post_ids]
 
 
-def list_likers(*, post: Post, page: PageRequest) -> Page[User]:
-    """Who liked a post (as `visible_post` found it), most recent like first."""
-    stmt = select(Like).options(joinedload(Like.user)).where(Like.post_id == post.id)
+def list_likers(*, post_id: int, page: PageRequest) -> Page[User]:
+    """Who liked a (visible) post, most recent like first."""
+    stmt = select(Like).options(joinedload(Like.user)).where(Like.post_id == post_id)
     likes = paginate(db.session, stmt, page)
     return replace(likes, items=[like.user for like in likes.items])
 

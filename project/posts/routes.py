@@ -75,7 +75,7 @@ class PostById(MethodView):
     @versioned
     def get(self, post_id):
         """Show a post (drafts only to their author)"""
-        post = services.visible_post(post_id, viewer(), as_shown=True)
+        post = services.shown_post(post_id, viewer())
         if not services.is_public(post):
             not_shareable()
         return view(post, viewer())

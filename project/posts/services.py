@@ -17,8 +17,8 @@ post, then its tags, then the author's row.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from functools import cache, lru_cache
-from typing import Any
+from functools import cache
+from typing import Any, TypeVar
 
 from blinker import Namespace
 from sqlalchemy import Select, bindparam, func, select
@@ -29,9 +29,11 @@ from project.common import counters, invalidation
 from project.common.exceptions import AuthenticationRequired, Forbidden, NotFound
 from project.common.fields import MAX_ID
 from project.common.models import ensure_version
-from project.common.pagination import Keyset, Page, PageRequest, paginate_bound
+from project.common.pagination import Page, PageRequest
 from project.extensions import db
+from project.posts import reads
 from project.posts.models import Post, PostStatus
+from project.posts.reads import ShownPost
 from project.posts.search import search_page
 from project.tags import services as tags
 from project.tags.models import post_tags
@@ -40,6 +42,9 @@ from project.users.services import find_by_username, get_user
 
 PUBLISHED = PostStatus.PUBLISHED.value
 DRAFT = PostStatus.DRAFT.value
+
+# A post as loaded: a `Post`, or a `ShownPost` (`project.posts.reads`).
+P = TypeVar("P", Post, ShownPost)
 
 signals = Namespace()
 # Sent when a new post has its id, before the commit (one transaction):
@@ -98,33 +103,35 @@ def published_delta(before: str | None, after: str | None) -> int:
 
 
 @cache
-def post_by_id(*, for_update: bool, as_shown: bool) -> Select:
+def post_by_id(*, for_update: bool) -> Select:
     """The statement of `visible_post`, built once per variant, the id bound per call.
 
     SQLAlchemy keeps a statement's cache key on the statement object: reused,
-    it is not rebuilt by walking the options (the author join, the tags
-    subquery) on every request, which costs more than the rest of the Python
-    side of the query.
+    it is not rebuilt by walking the options on every request.
     """
-    options = AS_SHOWN if as_shown else (joinedload(Post.author),)
-    stmt = select(Post).options(*options).where(Post.id == bindparam("post_id"))
+    stmt = select(Post).options(joinedload(Post.author)).where(Post.id == bindparam("post_id"))
     if for_update:
         stmt = stmt.with_for_update(of=Post).execution_options(populate_existing=True)
     return stmt
 
 
-def visible_post(
-    post_id: int, viewer: User | None, *, for_update: bool = False, as_shown: bool = False
-) -> Post:
+def visible_post(post_id: int, viewer: User | None, *, for_update: bool = False) -> Post:
     """The post, or NotFound when it does not exist or is someone else's draft.
 
     `for_update` locks the posts row until the transaction ends and reloads
     it as it is once the lock is granted (gone, if a concurrent writer
     deleted it): for services that change the post or the rows it owns.
-    `as_shown` loads what `PostSchema` shows (`AS_SHOWN`), in one SELECT.
     """
-    stmt = post_by_id(for_update=for_update, as_shown=as_shown)
-    post = db.session.scalar(stmt, {"post_id": post_id})
+    post = db.session.scalar(post_by_id(for_update=for_update), {"post_id": post_id})
+    return ensure_visible(post, post_id, viewer)
+
+
+def shown_post(post_id: int, viewer: User | None) -> ShownPost:
+    """`visible_post` for a read that only shows the post (`project.posts.reads`)."""
+    return ensure_visible(reads.shown_post(post_id), post_id, viewer)
+
+
+def ensure_visible(post: P | None, post_id: int, viewer: User | None) -> P:
     if post is None or (post.status == DRAFT and (viewer is None or viewer.id != post.author_id)):
         raise NotFound(f"No post with id {post_id}.")
     return post
@@ -141,27 +148,14 @@ def resolve_author(author: str) -> User:
     return user
 
 
-def posts_statement(status: Any, author_id: Any | None, tagged: Select | None) -> Select:
-    """Posts with `status`, by `author_id` and among `tagged` when given: values,
-    or bind parameters in a statement built once (`posts_page`)."""
+def posts_statement(status: str, author_id: int | None, tagged: Select | None) -> Select:
+    """Posts with `status`, by `author_id` and among `tagged` when given (a search's)."""
     stmt = select(Post).options(*AS_SHOWN).where(Post.status == status)
     if author_id is not None:
         stmt = stmt.where(Post.author_id == author_id)
     if tagged is not None:
         stmt = stmt.where(Post.id.in_(tagged))
     return stmt
-
-
-@lru_cache(maxsize=64)
-def posts_page(keyset: Keyset, *, by_author: bool, by_tag: bool, after: bool) -> Select:
-    """The statement of a page of `list_posts` without a search, built once per
-    shape (see `project.common.pagination.keyset`)."""
-    stmt = posts_statement(
-        bindparam("status"),
-        bindparam("author_id") if by_author else None,
-        tags.tagged() if by_tag else None,
-    )
-    return keyset.page(stmt, after=after)
 
 
 def list_posts(
@@ -172,7 +166,7 @@ def list_posts(
     page: PageRequest,
     tag: str | None = None,
     q: str | None = None,
-) -> Page[Post]:
+) -> Page[Post | ShownPost]:
     """Published posts (optionally one author's, one tag's, matching `q`), or your drafts."""
     if status == DRAFT:
         if viewer is None:
@@ -189,14 +183,7 @@ def list_posts(
     if q is not None:  # a search's SQL depends on the words asked for: built per request
         tagged = tags.tagged(tag_id) if tag_id is not None else None
         return search_page(db.session, posts_statement(status, author_id, tagged), q, page)
-    stmt = posts_page(
-        page.keyset,
-        by_author=author_id is not None,
-        by_tag=tag is not None,
-        after=page.after is not None,
-    )
-    parameters = {"status": status, "author_id": author_id, "tag_id": tag_id}
-    return paginate_bound(db.session, stmt, page, parameters)
+    return reads.shown_page(page, status=status, author_id=author_id, tag_id=tag_id)
 
 
 def tags_of(posts: Sequence[Post]) -> list[dict[str, Any]]:

@@ -11,7 +11,15 @@ derived from `PaginationQuerySchema`, and returns the `Page` that `paginate`
 builds: no OFFSET and no COUNT, one indexed range scan of `limit + 1` rows.
 """
 
-from project.common.pagination.keyset import Keyset, Page, PageRequest, paginate, paginate_bound
+from project.common.pagination.keyset import (
+    Keyset,
+    Page,
+    PageRequest,
+    page_of,
+    page_parameters,
+    paginate,
+    paginate_bound,
+)
 from project.common.pagination.links import LINK_HEADER, next_link_header
 from project.common.pagination.schemas import (
     DEFAULT_LIMIT,
@@ -29,6 +37,8 @@ __all__ = [
     "PageRequest",
     "PaginationQuerySchema",
     "next_link_header",
+    "page_of",
+    "page_parameters",
     "page_schema",
     "paginate",
     "paginate_bound",

@@ -175,10 +175,20 @@ def paginate_bound(
 ) -> Page[Any]:
     """Run a statement built by `page.keyset.page(..., after=page.after is not None)`
     with `parameters` (its own bind parameters) for one page."""
+    return page_of(list(session.scalars(stmt, page_parameters(page, parameters))), page)
+
+
+def page_parameters(page: PageRequest, parameters: dict[str, Any]) -> dict[str, Any]:
+    """`parameters` and the page's own, for a statement built by `Keyset.page`:
+    one row more than the limit (is there a next page?), the values to start after."""
     parameters = {**parameters, LIMIT_PARAMETER: page.limit + 1}
     for index, value in enumerate(page.after or ()):
         parameters[AFTER_PARAMETER.format(index)] = value
-    rows = list(session.scalars(stmt, parameters))
+    return parameters
+
+
+def page_of(rows: list[Any], page: PageRequest) -> Page[Any]:
+    """The page of `rows`, the result of a statement run with `page_parameters`."""
     if len(rows) <= page.limit:
         return Page(rows, None)
     rows = rows[: page.limit]
