@@ -82,12 +82,17 @@ class TokenUser(LocalProxy):
             if not loaded:
                 found = load(user_id)
                 if found is None:
-                    raise UserLookupError("user not found", {}, {"sub": str(user_id)})
+                    raise user_gone(user_id)
                 loaded.append(found)
             return loaded[0]
 
         super().__init__(user)
         object.__setattr__(self, "id", user_id)
+
+
+def user_gone(user_id: int) -> UserLookupError:
+    """The error of a verified token whose user no longer exists (a 401)."""
+    return UserLookupError("user not found", {}, {"sub": str(user_id)})
 
 
 def token_user(user_id: int, load: Callable[[int], Any | None]) -> Any | None:

@@ -8,7 +8,7 @@ from flask import request, url_for
 from flask.views import MethodView
 from flask_jwt_extended import current_user
 
-from project.common.auth import auth_required, viewer
+from project.common.auth import auth_required, user_gone, viewer
 from project.common.blueprint import Blueprint
 from project.common.conditional import if_match_versions, versioned
 from project.common.fields import ID
@@ -61,7 +61,10 @@ class Me(MethodView):
     @versioned
     def get(self):
         """Show the authenticated user"""
-        return view(current_user, current_user)
+        me = services.shown_user(current_user.id)  # the token's id: no users row read for it
+        if me is None:  # deleted since the token was issued
+            raise user_gone(current_user.id)
+        return view(me, me)
 
 
 def json_body() -> dict[str, Any]:
@@ -90,7 +93,7 @@ class UserById(MethodView):
     @versioned
     def get(self, user_id):
         """Show a user"""
-        return view(services.get_user(user_id), viewer())
+        return view(services.get_shown_user(user_id), viewer())
 
     @auth_required(blp)
     @limit_password_checks(checks_password)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from blinker import Namespace
 from sqlalchemy import bindparam, inspect, select, update
@@ -20,8 +20,13 @@ from project.common.models import ensure_version
 from project.common.pagination import Page, PageRequest, paginate
 from project.common.security import hash_password, needs_rehash, verify_password
 from project.extensions import db
+from project.users import reads
 from project.users.identity import identity_key
 from project.users.models import User
+from project.users.reads import ShownUser
+
+# A user as loaded: a `User`, or a `ShownUser` (`project.users.reads`).
+U = TypeVar("U", User, ShownUser)
 
 signals = Namespace()
 # Sent after a password change is committed; the auth plugin ends sessions.
@@ -87,7 +92,19 @@ def find_user(user_id: int) -> User | None:
 
 
 def get_user(user_id: int) -> User:
-    user = find_user(user_id)
+    return ensure_found(find_user(user_id), user_id)
+
+
+def shown_user(user_id: int) -> ShownUser | None:
+    return reads.shown_user(user_id)
+
+
+def get_shown_user(user_id: int) -> ShownUser:
+    """`get_user` for a read that only shows the user (`project.users.reads`)."""
+    return ensure_found(shown_user(user_id), user_id)
+
+
+def ensure_found(user: U | None, user_id: int) -> U:
     if user is None:
         raise NotFound(f"No user with id {user_id}.")
     return user
