@@ -186,7 +186,7 @@ def list_posts(
     return reads.shown_page(page, status=status, author_id=author_id, tag_id=tag_id)
 
 
-def tags_of(posts: Sequence[Post]) -> list[dict[str, Any]]:
+def tags_of(posts: Sequence[Post | ShownPost]) -> list[dict[str, Any]]:
     """Each post's `tags` (a shared provider: the same for every viewer).
 
     From the posts' own SELECT where it had them (`AS_SHOWN`), else one
