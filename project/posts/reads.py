@@ -5,15 +5,11 @@ nothing. Loading them as `Post` instances (and each author as a `User`)
 costs the ORM's per-execution set-up and an identity-mapped, instrumented
 object per row: about half the Python time of a page of 20 posts and a third
 of a post by id's query. Here the same SELECT (`services.AS_SHOWN`'s columns:
-the posts row, the author's username, the tag names) runs on the request
-session's connection, so it sees what the session sees (the read engine in a
-GET on PostgreSQL, a test's transaction), and each row becomes a `ShownPost`:
-plain attributes, which `PostSchema` dumps like a `Post`'s. Writes, and the
-reads that lead to one, still load `Post` instances.
-
-A `ShownPost` names the model it stands for (`viewed_as`), so that `view`
-adds the fields the plugins provide for a `Post` (its tags, the viewer's
-`liked`).
+the posts row, the author's username, the tag names) runs in Core, and each
+row becomes a `ShownPost` (`project.common.reads`), which `PostSchema` dumps
+like a `Post` and which gets the fields the plugins provide for a `Post` (its
+tags, the viewer's `liked`). Writes, and the reads that lead to one, still
+load `Post` instances.
 """
 
 from __future__ import annotations
@@ -25,8 +21,8 @@ from typing import Any
 from sqlalchemy import Select, bindparam, select
 
 from project.common.pagination import Keyset, Page, PageRequest, page_of, page_parameters
-from project.extensions import db
-from project.posts.models import Post
+from project.common.reads import Shown
+from project.posts.models import POSTS_NEWEST_FIRST, Post
 from project.tags import services as tags
 from project.users.models import User
 
@@ -40,9 +36,12 @@ SHOWN = select(
     users.c.username.label(AUTHOR_USERNAME),
     tags.joined_names(posts.c.id).label("joined_tag_names"),
 ).select_from(posts.join(users, users.c.id == posts.c.author_id))
-# `Post`'s keyset over the table's own columns: an ORM attribute in a Core
-# statement would send it through the ORM's compilation again.
-NEWEST_FIRST = Keyset(posts.c.created_at, posts.c.id)
+# `POSTS_NEWEST_FIRST` over the table's own columns: an ORM attribute in a
+# Core statement would send it through the ORM's compilation again.
+NEWEST_FIRST = Keyset(
+    *(posts.c[column.key] for column in POSTS_NEWEST_FIRST.columns),
+    ascending=POSTS_NEWEST_FIRST.ascending,
+)
 
 
 class ShownAuthor:
@@ -55,19 +54,15 @@ class ShownAuthor:
         self.username = username
 
 
-class ShownPost:
+class ShownPost(Shown):
     """A post as `PostSchema` shows it: the row's columns as attributes, its
     `author`, its `joined_tag_names` (what `services.tags_of` reads)."""
 
     viewed_as = Post
 
     def __init__(self, fields: Sequence[str], row: Sequence[Any]) -> None:
-        values = dict(zip(fields, row, strict=True))
-        values["author"] = ShownAuthor(values["author_id"], values.pop(AUTHOR_USERNAME))
-        self.__dict__ = values
-
-    def __repr__(self) -> str:
-        return f"<ShownPost {self.id} by {self.author_id}>"
+        super().__init__(fields, row)
+        self.author = ShownAuthor(self.author_id, self.__dict__.pop(AUTHOR_USERNAME))
 
 
 @cache
@@ -78,9 +73,7 @@ def by_id() -> Select:
 
 def shown_post(post_id: int) -> ShownPost | None:
     """The post `post_id` as shown, drafts included (None: no such post)."""
-    result = db.session.connection().execute(by_id(), {"post_id": post_id})
-    row = result.first()
-    return None if row is None else ShownPost(result.keys(), row)
+    return ShownPost.first(by_id(), {"post_id": post_id})
 
 
 @lru_cache(maxsize=16)
@@ -98,12 +91,9 @@ def page_statement(*, by_author: bool, by_tag: bool, after: bool) -> Select:
 def shown_page(
     page: PageRequest, *, status: str, author_id: int | None, tag_id: int | None
 ) -> Page[ShownPost]:
-    """One page of posts, newest first (`page.keyset`: `POSTS_NEWEST_FIRST`, whose
-    columns `NEWEST_FIRST` orders by)."""
+    """One page of posts, newest first (`page.keyset`: `POSTS_NEWEST_FIRST`)."""
     stmt = page_statement(
         by_author=author_id is not None, by_tag=tag_id is not None, after=page.after is not None
     )
     parameters = {"status": status, "author_id": author_id, "tag_id": tag_id}
-    result = db.session.connection().execute(stmt, page_parameters(page, parameters))
-    fields = tuple(result.keys())
-    return page_of([ShownPost(fields, row) for row in result.all()], page)
+    return page_of(ShownPost.all(stmt, page_parameters(page, parameters)), page)

@@ -3,19 +3,16 @@
 `GET /users/{id}` and `GET /users/me` only show what they load (see
 `project.posts.reads`, the same for posts): the columns `UserSchema` shows,
 the private ones its viewer provider may add (`services.PRIVATE_FIELDS`) and
-the version (the ETag), never the password hash, run on the request
-session's connection. A `ShownUser` stands for a `User` in `view`
-(`viewed_as`), also as the viewer of its own profile.
+the version (the ETag), never the password hash, in Core
+(`project.common.reads`). A `ShownUser` stands for a `User` in `view`, also
+as the viewer of its own profile.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
-
 from sqlalchemy import bindparam, select
 
-from project.extensions import db
+from project.common.reads import Shown
 from project.users.models import User
 
 users = User.__table__
@@ -40,20 +37,12 @@ SHOWN_COLUMNS = (
 BY_ID = select(*(users.c[name] for name in SHOWN_COLUMNS)).where(users.c.id == bindparam("user_id"))
 
 
-class ShownUser:
-    """A user as `UserSchema` (and its viewer provider) reads it: plain attributes."""
+class ShownUser(Shown):
+    """A user as `UserSchema` (and its viewer provider) reads it."""
 
     viewed_as = User
-
-    def __init__(self, fields: Sequence[str], row: Sequence[Any]) -> None:
-        self.__dict__ = dict(zip(fields, row, strict=True))
-
-    def __repr__(self) -> str:
-        return f"<ShownUser {self.id}>"
 
 
 def shown_user(user_id: int) -> ShownUser | None:
     """The user `user_id` as shown (None: no such user)."""
-    result = db.session.connection().execute(BY_ID, {"user_id": user_id})
-    row = result.first()
-    return None if row is None else ShownUser(result.keys(), row)
+    return ShownUser.first(BY_ID, {"user_id": user_id})
