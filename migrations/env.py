@@ -62,6 +62,11 @@ def run_migrations_online():
     with get_engine().connect() as connection:
         context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # The app's connections carry the request deadline
+                # (DATABASE_STATEMENT_TIMEOUT); rewriting a large table takes
+                # longer, and a migration cancelled halfway is rolled back whole.
+                connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
             context.run_migrations()
 
 
