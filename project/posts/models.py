@@ -30,7 +30,7 @@ from sqlalchemy import (
     event,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from project.common.models import (
     UNMANAGED_COLUMNS,
@@ -68,10 +68,14 @@ class Post(TimestampMixin, VersionMixin, db.Model):
     # (`project.likes.services`, in the transaction of the like write).
     like_count: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
+    # The post's tag names, sorted and joined by commas ('' for none): what a
+    # shown post's `tags` are read from, with no query of `post_tags` (which
+    # stays the record of the `?tag=` filter and the tags' counts). Written
+    # only by `services` (`project.tags.services.joined`), in the transaction
+    # that changes the post's tags.
+    tag_names: Mapped[str] = mapped_column(Text, default="", server_default=text("''"))
+
     author: Mapped[User] = relationship(lazy="raise_on_sql")
-    # The post's tag names joined by commas, when the query asked for them
-    # (`services.AS_SHOWN`: in the same SELECT); None when it did not.
-    joined_tag_names: Mapped[str | None] = query_expression()
 
     __table_args__ = (
         CheckConstraint(f"status IN {STATUSES!r}", name="status"),

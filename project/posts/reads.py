@@ -5,7 +5,7 @@ nothing. Loading them as `Post` instances (and each author as a `User`)
 costs the ORM's per-execution set-up and an identity-mapped, instrumented
 object per row: about half the Python time of a page of 20 posts and a third
 of a post by id's query. Here the same SELECT (`services.AS_SHOWN`'s columns:
-the posts row, the author's username, the tag names) runs in Core, and each
+the posts row, with its tag names, and the author's username) runs in Core, and each
 row becomes a `ShownPost` (`project.common.reads`), which `PostSchema` dumps
 like a `Post` and which gets the fields the plugins provide for a `Post` (its
 tags, the viewer's `liked`). Writes, and the reads that lead to one, still
@@ -30,12 +30,10 @@ posts = Post.__table__
 users = User.__table__
 
 AUTHOR_USERNAME = "author_username"
-# The posts row, the author's username and the post's tags, in one SELECT.
-SHOWN = select(
-    *posts.c,
-    users.c.username.label(AUTHOR_USERNAME),
-    tags.joined_names(posts.c.id).label("joined_tag_names"),
-).select_from(posts.join(users, users.c.id == posts.c.author_id))
+# The posts row (its `tag_names` too) and the author's username, in one SELECT.
+SHOWN = select(*posts.c, users.c.username.label(AUTHOR_USERNAME)).select_from(
+    posts.join(users, users.c.id == posts.c.author_id)
+)
 # `POSTS_NEWEST_FIRST` over the table's own columns: an ORM attribute in a
 # Core statement would send it through the ORM's compilation again.
 NEWEST_FIRST = Keyset(
@@ -55,8 +53,8 @@ class ShownAuthor:
 
 
 class ShownPost(Shown):
-    """A post as `PostSchema` shows it: the row's columns as attributes, its
-    `author`, its `joined_tag_names` (what `services.tags_of` reads)."""
+    """A post as `PostSchema` shows it: the row's columns as attributes (its
+    `tag_names`, what `services.tags_of` reads) and its `author`."""
 
     viewed_as = Post
 

@@ -17,7 +17,8 @@ from sqlalchemy import func, select
 from project.common.seeding import SeedContext, Zipf
 from project.extensions import db
 from project.posts.models import Post, PostStatus
-from project.tags.seed import seed_post_tags
+from project.tags import services as tags
+from project.tags.seed import draw_post_tags, seed_post_tags
 from project.users.seed import SeededUsers
 
 TEXT_POOL = 2_000
@@ -34,6 +35,7 @@ COLUMNS = (
     "like_count",
     "created_at",
     "updated_at",
+    "tag_names",
 )
 
 
@@ -63,13 +65,17 @@ def seed_posts(ctx: SeedContext) -> None:
     author_ids = array("q", authors.draw(rng, count))
     created = array("d", (rng.uniform(0, 30 * 24 * 3600) for _ in range(count)))
     published = bytearray(rng.random() >= DRAFT_SHARE for _ in range(count))
+    drawn_tags = draw_post_tags(ctx, count)
 
     def rows():
-        for author_id, age, is_published in zip(author_ids, created, published, strict=True):
+        for author_id, age, is_published, names in zip(
+            author_ids, created, published, drawn_tags, strict=True
+        ):
             at = ctx.now - timedelta(seconds=age)
             body = "\n\n".join(rng.choices(paragraphs, k=rng.randint(1, 4)))
             status = PostStatus.PUBLISHED if is_published else PostStatus.DRAFT
-            yield author_id, rng.choice(titles), "", body, status.value, 0, 0, at, at
+            joined = tags.joined(names)
+            yield author_id, rng.choice(titles), "", body, status.value, 0, 0, at, at, joined
 
     before = db.session.scalar(select(func.max(Post.id))) or 0
     ctx.insert(Post.__table__, COLUMNS, rows(), total=count)
@@ -87,9 +93,10 @@ def seed_posts(ctx: SeedContext) -> None:
         ),
     )
     ctx.share("posts.all_ids", ids)
+    ctx.share("posts.tags", drawn_tags)
     ctx.report(f"{count} posts ({len(kept)} published)")
 
 
 def seed_tags(ctx: SeedContext) -> None:
     """Tags for the posts of this run (`project.tags.seed`)."""
-    seed_post_tags(ctx, ctx.shared("posts.all_ids", []))
+    seed_post_tags(ctx, ctx.shared("posts.all_ids", []), ctx.shared("posts.tags", []))

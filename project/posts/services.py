@@ -22,8 +22,7 @@ from typing import Any, TypeVar
 
 from blinker import Namespace
 from sqlalchemy import Select, bindparam, func, select
-from sqlalchemy.orm import InstrumentedAttribute, joinedload, with_expression
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm import InstrumentedAttribute, joinedload
 
 from project.common import counters, invalidation
 from project.common.exceptions import AuthenticationRequired, Forbidden, NotFound
@@ -64,13 +63,10 @@ ACTUAL_TAG_POST_COUNT = counters.Count(
 )
 
 
-# What `PostSchema` shows beyond the posts row, loaded in the same SELECT:
-# the author as `UserSummarySchema` (two columns of `users`, not the whole
-# row with its email and password hash) and the tag names (`tags_of`).
-AS_SHOWN = (
-    joinedload(Post.author).load_only(User.id, User.username),
-    with_expression(Post.joined_tag_names, tags.joined_names(Post.id)),
-)
+# What `PostSchema` shows beyond the posts row (whose `tag_names` give the
+# tags), loaded in the same SELECT: the author as `UserSummarySchema` (two
+# columns of `users`, not the whole row with its email and password hash).
+AS_SHOWN = (joinedload(Post.author).load_only(User.id, User.username),)
 
 
 def adjust_post_count(author_id: int, delta: int) -> None:
@@ -187,20 +183,8 @@ def list_posts(
 
 
 def tags_of(posts: Sequence[Post | ShownPost]) -> list[dict[str, Any]]:
-    """Each post's `tags` (a shared provider: the same for every viewer).
-
-    From the posts' own SELECT where it had them (`AS_SHOWN`), else one
-    query for the rest of the page.
-    """
-    missing = tags.tag_names(post.id for post in posts if post.joined_tag_names is None)
-    return [
-        {
-            "tags": missing[post.id]
-            if post.joined_tag_names is None
-            else tags.split_names(post.joined_tag_names)
-        }
-        for post in posts
-    ]
+    """Each post's `tags`, from its own row (a shared provider: the same for every viewer)."""
+    return [{"tags": tags.split_names(post.tag_names)} for post in posts]
 
 
 UNVERIFIED_EMAIL = "Confirm your email address (see the mail we sent) before posting."
@@ -214,13 +198,11 @@ def create_post(
         raise Forbidden(UNVERIFIED_EMAIL)
     data = dict(data)
     names = data.pop("tags", [])
-    post = Post(author=author, **data)
+    post = Post(author=author, tag_names=tags.joined(names), **data)
     db.session.add(post)
     db.session.flush()
     published = post.status == PUBLISHED
-    joined = tags.tag_new_post(post_id=post.id, names=names, is_published=published)
-    # As if read with AS_SHOWN: the answer needs no query for its tags.
-    set_committed_value(post, "joined_tag_names", joined)
+    tags.tag_new_post(post_id=post.id, names=names, is_published=published)
     post_created.send(post)
     # Last: it locks the author's row until the commit, and an author's
     # posts are created one at a time behind that lock.
@@ -250,14 +232,16 @@ def update_post(
     names = data.pop("tags", None)
     for field, value in data.items():
         setattr(post, field, value)
+    if names is not None:
+        # A change of tags alone is a change of the row too: a new version
+        # (ETag), and the flush invalidates the cached answers that show it.
+        post.tag_names = tags.joined(names)
     tags.set_post_tags(
         post_id=post.id,
         names=names,
         was_published=before == PUBLISHED,
         is_published=post.status == PUBLISHED,
     )
-    if names is not None:  # rows of post_tags: the flush does not see the post change
-        invalidation.changed(*cache_keys(post, "dirty"))
     adjust_post_count(post.author_id, published_delta(before, post.status))
     db.session.commit()
     return post

@@ -3,10 +3,11 @@
 Builds on nothing but `project.common`: it knows posts by id only
 (`post_tags.post_id` references `posts.id` by table name). The posts plugin
 is the integrator: it takes `tags` in its create and update schemas, calls
-`project.tags.services` in the transaction of each post write, filters its
-lists with `services.tagged`, and shows each post's tags via a viewer
-provider over `services.tag_names`. Import direction: posts -> tags, never
-tags -> posts (import-linter checks it).
+`project.tags.services` in the transaction of each post write, stores the
+post's tag names in its own row (`services.joined`), filters its lists with
+`services.tagged`, and shows each post's tags from that row
+(`services.split_names`). Import direction: posts -> tags, never tags ->
+posts (import-linter checks it).
 """
 
 from project.tags.models import Tag, post_tags

@@ -1,7 +1,9 @@
 """Tags for `flask seed`: a vocabulary, and 0 to 4 tags per post, Zipf-distributed.
 
 This plugin knows posts by id only, so the posts plugin (the integrator)
-registers the step and hands in the posts it seeded (`seed_post_tags`).
+registers the step, draws each post's tags before writing it
+(`draw_post_tags`: a post stores its tag names) and hands in the posts it
+seeded (`seed_post_tags`).
 `tags.post_count` is left to the seed's closing recount.
 """
 
@@ -34,21 +36,31 @@ def vocabulary(ctx: SeedContext, size: int = VOCABULARY) -> list[str]:
     return names
 
 
-def seed_post_tags(ctx: SeedContext, post_ids: Sequence[int]) -> None:
-    """Tag each post with 0 to 4 tags of the vocabulary, the popular ones most often."""
-    if not post_ids:
-        return
+def draw_post_tags(ctx: SeedContext, count: int) -> list[list[str]]:
+    """0 to 4 tag names of the vocabulary for each of `count` posts about to be
+    written, the popular ones most often (the posts store them: `tag_names`)."""
+    if not count:
+        return []
     names = vocabulary(ctx)
-    insert_ignore(Tag, [{"name": name} for name in names])
-    ids = dict(db.session.execute(select(Tag.name, Tag.id).where(Tag.name.in_(names))).all())
-    popular = Zipf([ids[name] for name in names], s=1.0)
+    popular = Zipf(names, s=1.0)
     rng = ctx.rng
-    sizes = rng.choices(range(len(TAGS_PER_POST_WEIGHTS)), TAGS_PER_POST_WEIGHTS, k=len(post_ids))
+    sizes = rng.choices(range(len(TAGS_PER_POST_WEIGHTS)), TAGS_PER_POST_WEIGHTS, k=count)
+    return [popular.distinct(rng, size) for size in sizes]
+
+
+def seed_post_tags(ctx: SeedContext, post_ids: Sequence[int], drawn: Sequence[list[str]]) -> None:
+    """The `post_tags` rows of the posts `post_ids`, tagged `drawn` (one list each)."""
+    used = sorted({name for names in drawn for name in names})
+    if not used:
+        return
+    insert_ignore(Tag, [{"name": name} for name in used])
+    ids = dict(db.session.execute(select(Tag.name, Tag.id).where(Tag.name.in_(used))).all())
 
     def rows():
-        for post_id, size in zip(post_ids, sizes, strict=True):
-            for tag_id in popular.distinct(rng, size):
-                yield post_id, tag_id
+        for post_id, names in zip(post_ids, drawn, strict=True):
+            for name in names:
+                yield post_id, ids[name]
 
-    ctx.insert(post_tags, ("post_id", "tag_id"), rows(), total=sum(sizes))
-    ctx.report(f"{sum(sizes)} post tags ({len(names)} tags)")
+    total = sum(map(len, drawn))
+    ctx.insert(post_tags, ("post_id", "tag_id"), rows(), total=total)
+    ctx.report(f"{total} post tags ({len(used)} tags)")

@@ -21,15 +21,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from sqlalchemy import (
-    ColumnElement,
     Integer,
-    ScalarSelect,
     Select,
     bindparam,
     case,
     delete,
     func,
-    literal_column,
     select,
     update,
 )
@@ -45,45 +42,18 @@ def list_tags(*, page: PageRequest) -> Page[Tag]:
     return paginate(db.session, select(Tag).where(Tag.post_count > 0), page)
 
 
-def tag_names(post_ids: Iterable[int]) -> dict[int, list[str]]:
-    """Each post's tag names, sorted, for a whole page in one query."""
-    ids = list(post_ids)
-    names: dict[int, list[str]] = {post_id: [] for post_id in ids}
-    if not ids:
-        return names
-    stmt = (
-        select(post_tags.c.post_id, Tag.name)
-        .join(Tag, Tag.id == post_tags.c.tag_id)
-        .where(post_tags.c.post_id.in_(ids))
-        .order_by(post_tags.c.post_id, Tag.name)
-    )
-    for post_id, name in db.session.execute(stmt):
-        names[post_id].append(name)
-    return names
-
-
-# Joins a post's tag names in one column: TAG_PATTERN admits no comma.
+# Joins a post's tag names in one string (`posts.tag_names`): TAG_PATTERN admits no comma.
 SEPARATOR = ","
-SEPARATOR_SQL = literal_column(f"'{SEPARATOR}'")
 
 
-def joined_names(post_id: ColumnElement[int]) -> ScalarSelect[str]:
-    """The tag names of the post `post_id` (a column of the outer query) as one
-    string, '' for none: a page's tags come in the page's own SELECT.
-
-    The separator is written into the statement: given as a string, SQLAlchemy
-    renders it at every execution (a pass over the SQL for one constant)."""
-    return (
-        select(func.coalesce(func.aggregate_strings(Tag.name, SEPARATOR_SQL), ""))
-        .select_from(post_tags.join(Tag, Tag.id == post_tags.c.tag_id))
-        .where(post_tags.c.post_id == post_id)
-        .scalar_subquery()
-    )
+def joined(names: Iterable[str]) -> str:
+    """The tag names `names` (already normalised by `TagList`) as a post stores them."""
+    return SEPARATOR.join(sorted(set(names)))
 
 
-def split_names(joined: str) -> list[str]:
-    """`joined_names`' value as `tag_names` gives it: a sorted list."""
-    return sorted(joined.split(SEPARATOR)) if joined else []
+def split_names(joined_names: str) -> list[str]:
+    """A post's stored `joined` names as `tags` shows them: a sorted list."""
+    return joined_names.split(SEPARATOR) if joined_names else []
 
 
 TAG_ID_BY_NAME = select(Tag.id).where(Tag.name == bindparam("name"))
@@ -176,8 +146,8 @@ def set_post_tags(
     _shift(deltas)
 
 
-def tag_new_post(*, post_id: int, names: Sequence[str], is_published: bool) -> str:
-    """Give a post just written its first tags; returns them as `joined_names` would.
+def tag_new_post(*, post_id: int, names: Sequence[str], is_published: bool) -> None:
+    """Give a post just written its first tags.
 
     `set_post_tags` for a post that has none yet: nothing to remove, so no
     DELETE, and every tag is added.
@@ -188,7 +158,6 @@ def tag_new_post(*, post_id: int, names: Sequence[str], is_published: bool) -> s
         db.session.execute(post_tags.insert(), rows)
         if is_published:
             _shift(dict.fromkeys(wanted.values(), 1))
-    return SEPARATOR.join(sorted(wanted))
 
 
 def release_posts(post_ids: Select) -> None:

@@ -22,6 +22,7 @@ from project.likes.models import Like
 from project.posts.models import Post
 from project.tags.models import Tag, post_tags
 from project.tags.schemas import TAG_PATTERN
+from project.tags.services import joined
 from project.users.models import User
 from project.users.seed import SEED_PASSWORD
 from tests.kit import count, item_ids, rows, scalar, walk
@@ -302,6 +303,7 @@ def test_seed_creates_follows_likes_comments_and_tags_with_exact_counters(app, s
         select(post_tags.c.post_id, func.count()).group_by(post_tags.c.post_id)
     ).all()
     assert max(n for _, n in per_post) <= 4
+    assert_posts_show_their_tags(session)
     for name in session.scalars(select(Tag.name)):
         assert re.fullmatch(TAG_PATTERN, name), name
     early = scalar(
@@ -401,6 +403,19 @@ def test_a_second_run_adds_to_the_first(seed, session):
     # The vocabulary is reused, not duplicated.
     assert set(after["tags"]) == set(before["tags"])
     assert sum(after["tags"].values()) > sum(before["tags"].values())
+    assert_posts_show_their_tags(session)
+
+
+def assert_posts_show_their_tags(session) -> None:
+    """Each post's stored `tag_names` (what it is shown with) are its `post_tags` links."""
+    linked: dict[int, list[str]] = {}
+    for post_id, name in session.execute(
+        select(post_tags.c.post_id, Tag.name).join(Tag, Tag.id == post_tags.c.tag_id)
+    ):
+        linked.setdefault(post_id, []).append(name)
+    stored = dict(session.execute(select(Post.id, Post.tag_names)).all())
+    assert any(stored.values())
+    assert stored == {post_id: joined(linked.get(post_id, [])) for post_id in stored}
 
 
 def test_postgresql_seed_ends_with_the_tables_vacuumed(build_app, postgres_url):

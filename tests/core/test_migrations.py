@@ -184,7 +184,7 @@ def head() -> str:
 
 
 def test_migrations_have_a_single_head():
-    assert head() == "0011_search_vector"
+    assert head() == "0012_post_tag_names"
 
 
 def test_upgrade_on_a_fresh_database_matches_the_models(fresh_app):
@@ -450,6 +450,84 @@ def test_0011_gives_existing_posts_their_search_vector_and_downgrades(fresh_app,
         assert "ix_posts_search" in index_names(engine)
         assert "ix_posts_search_vector" not in index_names(engine)
         assert "search_vector" not in {c["name"] for c in sa.inspect(engine).get_columns("posts")}
+
+
+def test_0012_stores_each_existing_posts_tag_names_and_downgrades(fresh_app):
+    """Existing posts get their tags' names in their own row, sorted as Python
+    sorts them ("a-b" before "ab", whatever the database's collation), and show them."""
+    with fresh_app.app_context():
+        flask_migrate.upgrade(directory=str(MIGRATIONS), revision="0011_search_vector")
+        engine = db.engine
+        with engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO users (username, email, username_key, email_key, password_hash,"
+                    " created_at, updated_at) VALUES ('old', 'old@example.com', 'old',"
+                    " 'old@example.com', 'x', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                )
+            )
+            for title in ("Tagged", "Untagged"):
+                connection.execute(
+                    sa.text(
+                        "INSERT INTO posts (author_id, title, body, created_at, updated_at,"
+                        " status) SELECT id, :title, 'text', CURRENT_TIMESTAMP,"
+                        " CURRENT_TIMESTAMP, 'published' FROM users"
+                    ),
+                    {"title": title},
+                )
+            for name in ("b", "ab", "a-b"):
+                connection.execute(
+                    sa.text("INSERT INTO tags (name) VALUES (:name)"), {"name": name}
+                )
+            connection.execute(
+                sa.text(
+                    "INSERT INTO post_tags (post_id, tag_id) SELECT posts.id, tags.id"
+                    " FROM posts, tags WHERE posts.title = 'Tagged'"
+                )
+            )
+
+        flask_migrate.upgrade(directory=str(MIGRATIONS))
+
+        with engine.connect() as connection:
+            stored = dict(connection.execute(sa.text("SELECT title, tag_names FROM posts")).all())
+        assert stored == {"Tagged": "a-b,ab,b", "Untagged": ""}
+        shown = fresh_app.test_client().get("/api/v1/posts").json["items"]
+        assert {item["title"]: item["tags"] for item in shown} == {
+            "Tagged": ["a-b", "ab", "b"],
+            "Untagged": [],
+        }
+
+        flask_migrate.downgrade(directory=str(MIGRATIONS), revision="0011_search_vector")
+
+        assert "tag_names" not in {c["name"] for c in sa.inspect(engine).get_columns("posts")}
+        with engine.connect() as connection:
+            assert connection.scalar(sa.text("SELECT count(*) FROM post_tags")) == 3
+
+
+def test_migrations_are_not_cancelled_by_the_request_statement_timeout(
+    build_app, fresh_database_url, keep_logging, is_postgres
+):
+    """A request's deadline (DATABASE_STATEMENT_TIMEOUT) does not apply to a
+    migration: rewriting a large table may take longer than any request should.
+    The backfill of 0012 is made to last longer than the deadline."""
+    if not is_postgres:
+        pytest.skip("statement_timeout is PostgreSQL's")
+    app = build_app(SQLALCHEMY_DATABASE_URI=fresh_database_url, DATABASE_STATEMENT_TIMEOUT=0.1)
+
+    def slow_backfill(connection, cursor, statement, *args):
+        if statement.startswith("UPDATE posts SET tag_names"):
+            cursor.execute("SELECT pg_sleep(0.3)")
+
+    with app.app_context():
+        sa.event.listen(db.engine, "before_cursor_execute", slow_backfill)
+        try:
+            flask_migrate.upgrade(directory=str(MIGRATIONS))
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", slow_backfill)
+        with db.engine.connect() as connection:
+            assert connection.scalar(sa.text("SELECT version_num FROM alembic_version")) == head()
+            # Requests keep their deadline.
+            assert connection.scalar(sa.text("SHOW statement_timeout")) == "100ms"
 
 
 GENERATION_EXPRESSION = (

@@ -69,6 +69,26 @@ def test_a_stale_if_none_match_gets_the_new_body(client, auth, alice, post):
     assert response.get_etag()[0].startswith("2-")
 
 
+def test_a_change_of_tags_alone_is_a_new_version(client, session, auth, alice, post):
+    """Tags are part of what a post shows: changing only them must not leave a
+    client's cached copy (its ETag) current. Setting the same tags again is no change."""
+    etag = client.get(f"{URL}/{post.id}").headers["ETag"]
+    headers = {**auth(alice), "If-Match": etag}
+    edited = client.patch(f"{URL}/{post.id}", json={"tags": ["python"]}, headers=headers)
+    assert edited.status_code == 200, edited.json
+    assert stored_version(session, post.id) == 2
+
+    response = client.get(f"{URL}/{post.id}", headers={"If-None-Match": etag})
+    assert response.status_code == 200
+    assert response.json["tags"] == ["python"]
+    assert response.get_etag()[0].startswith("2-")
+
+    same = client.patch(f"{URL}/{post.id}", json={"tags": ["Python"]}, headers=auth(alice))
+    assert same.status_code == 200
+    assert stored_version(session, post.id) == 2
+    assert client.get(f"{URL}/{post.id}").headers["ETag"] == response.headers["ETag"]
+
+
 def test_a_like_changes_the_etag_but_not_the_version(client, auth, bob, post):
     before = client.get(f"{URL}/{post.id}").get_etag()[0]
     assert client.put(f"{URL}/{post.id}/like", headers=auth(bob)).status_code in (200, 204)

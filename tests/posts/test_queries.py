@@ -18,7 +18,7 @@ pytestmark = pytest.mark.usefixtures("uncached")
 URL = "/api/v1/posts"
 # An authenticated viewer's `liked` (the likes plugin's viewer provider): one query per page.
 LIKED = 1
-# The tags of every post shown come in the posts' own SELECT: no statement of their own.
+# The tags of every post shown come in its own row: no statement of their own.
 TAGS = 0
 
 
@@ -156,7 +156,7 @@ def test_a_repeated_request_costs_the_same(measure, make_posts, alice, auth, aut
 
 def users_columns(sql: str) -> set[str]:
     """The `users` columns a statement selects (the author joined as `users` or `users_1`)."""
-    select_list = sql.split(" FROM posts", 1)[0]  # the tags subquery has a FROM of its own
+    select_list = sql.split(" FROM posts", 1)[0]
     return set(re.findall(r"\busers(?:_1)?\.(\w+)", select_list))
 
 
@@ -184,7 +184,7 @@ def test_posts_read_only_the_authors_id_and_username(measure, make_posts, alice,
 def test_hot_reads_reuse_one_statement_per_shape(measure, make_posts, alice):
     """A post by id and each shape of page run a statement built once, with
     the values bound: SQLAlchemy keeps its cache key instead of walking the
-    author join and the tags subquery again on every request."""
+    author join again on every request."""
     first, second, third = make_posts(3, authors=[alice])
     reads.by_id.cache_clear()
     reads.page_statement.cache_clear()

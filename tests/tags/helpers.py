@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from project.posts.models import Post
 from project.tags.models import Tag, post_tags
+from project.tags.services import joined
 from tests.kit import rows, scalar
 
 TAGS = "/api/v1/tags"
@@ -13,14 +14,19 @@ POSTS = "/api/v1/posts"
 
 
 def stored_tags(session, post_id: int) -> list[str]:
-    """The post's tag names as stored now, sorted."""
+    """The post's tag names as stored now, sorted: its `post_tags` links, which
+    the post's own `tag_names` (what it is shown with) must repeat while it exists."""
     stmt = (
         sa.select(Tag.name)
         .join(post_tags, post_tags.c.tag_id == Tag.id)
         .where(post_tags.c.post_id == post_id)
         .order_by(Tag.name)
     )
-    return [row["name"] for row in rows(session, stmt)]
+    linked = [row["name"] for row in rows(session, stmt)]
+    in_row = scalar(session, sa.select(Post.tag_names).where(Post.id == post_id))
+    if in_row is not None:
+        assert in_row == joined(linked), (in_row, linked)
+    return linked
 
 
 def tag_counts(session) -> dict[str, int]:
