@@ -1,9 +1,10 @@
 """Which cached answers a write changes: keys, gathered per transaction, published after commit.
 
 A key names a set of answers (`post:7`: that post; `posts`: every list of
-posts; `everything`). The ORM flush gathers the keys of what it writes, from
-the functions plugins registered per model (`invalidate_on`); services add
-the keys of UPDATE statements the flush does not see (`changed`). After the
+posts; `viewer:3`: the fields only user 3 sees in them; `everything`). The
+ORM flush gathers the keys of what it writes, from the functions plugins
+registered per model (`invalidate_on`); services add the keys of UPDATE
+statements the flush does not see (`changed`). After the
 commit (never before: a reader must not rebuild from data older than the
 write once the key has moved), the keys go to whatever the app registered
 (`publish_with`): the response cache gives them new versions
@@ -50,6 +51,14 @@ def changed(*keys: str) -> None:
     For writes the ORM flush does not see (UPDATE statements on counters).
     """
     db.session.info.setdefault(CHANGED_KEYS, set()).update(keys)
+
+
+def viewer_key(user_id: int) -> str:
+    """The key of what `user_id` alone sees in answers everyone else sees
+    otherwise: the per-viewer fields (`project.common.viewer`), which the
+    response cache keeps per viewer. Whoever changes one of them for a user
+    (their like, their follow, their own row) changes this key."""
+    return f"viewer:{user_id}"
 
 
 def changed_everything() -> None:

@@ -19,10 +19,15 @@ the older version) to a new random number, never a successor: a version lost
 (evicted, expired) and created again cannot bring an old entry back to life.
 
 Viewers. The body kept is the one everybody gets (`project.common.viewer`):
-an anonymous hit serves it as it is; an authenticated one adds the viewer's
-own fields (`liked`, `is_followed`, `email`...) with one query per provider,
-never kept. A route whose answer shows what only its viewer may see (a draft)
-calls `not_shareable()` and that answer is not kept.
+an anonymous hit serves it as it is; an authenticated one lays the viewer's
+own fields (`liked`, `is_followed`, `email`...) over it. Those are kept too,
+per viewer and answer (`Personal`), fetched in the same `MGET`, and valid
+while the answer's versions and the viewer's own key
+(`invalidation.viewer_key`: their likes, their follows, their row) stay
+current; otherwise the providers are asked (one query each) and the result
+kept. One viewer's fields are never served to another. A route whose answer
+shows what only its viewer may see (a draft) calls `not_shareable()` and
+that answer is not kept.
 
 Expiry and rebuilding. An entry older than `CACHE_DEFAULT_TIMEOUT` (a backstop:
 invalidation does not depend on it) is rebuilt by one worker while the others
@@ -52,6 +57,7 @@ from functools import wraps
 from typing import Any
 
 import click
+import orjson
 from flask import Flask, Response, current_app, request
 from flask.cli import AppGroup
 
@@ -60,7 +66,7 @@ from project.common.auth import viewer as current_viewer
 from project.common.conditional import VERSION_KEY, etag_for
 from project.common.invalidation import EVERYTHING
 from project.common.metrics import RESPONSE_CACHE
-from project.common.viewer import ViewedFields, overlay, viewed_fields
+from project.common.viewer import ViewedFields, viewed_fields, viewer_fields
 from project.extensions import cache
 
 EXTENSION_KEY = "postwell_response_cache"
@@ -70,6 +76,7 @@ VERSION_PREFIX = "version:"
 # The layout of `Entry` is part of the key: a release that changes it never
 # unpickles the entries an older one keeps in the same Redis (they expire).
 ENTRY_PREFIX = "response:v2:"
+PERSONAL_PREFIX = "personal:v1:"
 LOCK_PREFIX = "rebuilding:"
 # Versions outlive the entries built on them; a lost one only causes misses.
 VERSION_TIMEOUT = 24 * 3600
@@ -93,6 +100,17 @@ class Entry:
     viewed: ViewedFields | None
     resource_version: int | None
     built_at: float
+
+
+@dataclass(frozen=True)
+class Personal:
+    """One viewer's own fields over one kept answer, one mapping per item shown.
+
+    `versions`: the answer's, then the viewer's (`invalidation.viewer_key`).
+    """
+
+    versions: tuple[int, ...]
+    fields: tuple[dict[str, Any], ...]
 
 
 def new_version() -> int:
@@ -174,22 +192,30 @@ class ResponseCache:
         if not self.recovered():
             return self.build(view, outcome="bypass")
         key = entry_key()
-        version_keys = [
-            VERSION_PREFIX + name
-            for name in (
-                EVERYTHING,
-                *(dependency.format_map(request.view_args or {}) for dependency in dependencies),
-            )
+        names = [
+            EVERYTHING,
+            *(dependency.format_map(request.view_args or {}) for dependency in dependencies),
         ]
-        entry, *versions = self.backend.get_many(ENTRY_PREFIX + key, *version_keys)
+        viewer = current_viewer()
+        personal_key = None
+        if viewer is not None:
+            names.append(invalidation.viewer_key(viewer.id))
+            personal_key = f"{PERSONAL_PREFIX}{key}:{viewer.id}"
+        version_keys = [VERSION_PREFIX + name for name in names]
+        entry, *versions = self.backend.get_many(
+            ENTRY_PREFIX + key, *version_keys, *([personal_key] if personal_key else ())
+        )
+        personal = versions.pop() if personal_key else None
         if None in versions:
             versions = self.create_missing_versions(version_keys, versions)
         if not self.usable() or None in versions:
             return self.build(view, outcome="bypass")
-        current = tuple(versions)
+        # The answer's versions; the viewer's own version ends `mine`.
+        mine = tuple(versions)
+        current = mine[: 1 + len(dependencies)]
         if isinstance(entry, Entry) and entry.versions == current:
             if time.time() - entry.built_at < self.timeout or not self.lock(key):
-                return self.respond(entry, "hit")
+                return self.respond(entry, "hit", PersonalLookup(personal_key, mine, personal))
             return self.build(view, key=key, versions=current, locked=True)
         if self.lock(key):
             # Another worker may have kept it between our read and our lock.
@@ -286,12 +312,26 @@ class ResponseCache:
         )
         self.backend.set(ENTRY_PREFIX + key, entry, timeout=self.timeout + self.refresh_window)
 
-    def respond(self, entry: Entry, outcome: str) -> Response:
+    def respond(
+        self, entry: Entry, outcome: str, personal: PersonalLookup | None = None
+    ) -> Response:
         body = entry.body
         viewer = current_viewer()
         if viewer is not None and entry.viewed is not None:
-            data = current_app.json.loads(body)
-            overlay(entry.viewed.model, shown_items(data, entry.viewed), viewer)
+            data = orjson.loads(body)  # a body this app wrote: no hostile input
+            items = shown_items(data, entry.viewed)
+            if personal is not None and personal.valid_for(items):
+                fields = list(personal.found.fields)
+            else:
+                fields = viewer_fields(entry.viewed.model, [item["id"] for item in items], viewer)
+                if personal is not None:
+                    self.backend.set(
+                        personal.key,
+                        Personal(personal.versions, tuple(fields)),
+                        timeout=self.timeout,
+                    )
+            for item, own in zip(items, fields, strict=True):
+                item.update(own)
             body = current_app.json.response(data).get_data()
         if entry.resource_version is not None:
             request.environ[VERSION_KEY] = entry.resource_version
@@ -300,6 +340,23 @@ class ResponseCache:
         if body is entry.body:  # what everyone gets: its tag was computed when kept
             response.set_etag(entry.etag)
         return response
+
+
+@dataclass(frozen=True)
+class PersonalLookup:
+    """What a hit found of its viewer's `Personal` fields, and where to keep new ones."""
+
+    key: str
+    versions: tuple[int, ...]
+    found: Personal | None
+
+    def valid_for(self, items: list[dict[str, Any]]) -> bool:
+        found = self.found
+        return (
+            isinstance(found, Personal)
+            and found.versions == self.versions
+            and len(found.fields) == len(items)
+        )
 
 
 def cached(*dependencies: str) -> Callable:

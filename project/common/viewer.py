@@ -16,8 +16,10 @@ Two kinds of provider:
 * per viewer (the default): `provider(ids, viewer)`, called only for an
   authenticated viewer, from the items' ids alone. That is what lets the
   response cache (`project.common.response_cache`) keep one body for
-  everyone and lay each viewer's fields over it (`overlay`) without loading
-  the items again.
+  everyone and lay each viewer's fields over it (`viewer_fields`) without
+  loading the items again. It keeps those fields per viewer too, until
+  `invalidation.viewer_key(viewer id)` changes: a plugin whose provider's
+  answer for a viewer changes with a write (a like, a follow) must say so.
 * `shared=True`: the same for every viewer (a post's `tags`),
   `provider(items)`; part of the body everyone gets, and cached with it.
 
@@ -144,13 +146,6 @@ def view_items(
 def viewed_fields() -> ViewedFields | None:
     """What `view` showed in this request (None if it was not called)."""
     return request.environ.get(VIEWED_KEY)
-
-
-def overlay(model: str, items: Sequence[dict[str, Any]], viewer: Any | None) -> None:
-    """Add `viewer`'s fields to items already dumped for everyone (dicts with an `id`)."""
-    personal = viewer_fields(model, [item["id"] for item in items], viewer)
-    for item, fields in zip(items, personal, strict=True):
-        item.update(fields)
 
 
 def view(

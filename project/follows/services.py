@@ -57,7 +57,12 @@ def adjust_follow_counts(*, follower_id: int, followee_id: int, delta: int) -> N
     changes = {follower_id: User.following_count, followee_id: User.follower_count}
     for user_id in sorted(changes):
         counters.adjust(changes[user_id], user_id, delta)
-    invalidation.changed(f"user:{follower_id}", f"user:{followee_id}", "users")
+    invalidation.changed(
+        f"user:{follower_id}",
+        f"user:{followee_id}",
+        "users",
+        invalidation.viewer_key(follower_id),  # their `is_followed`
+    )
 
 
 def ensure_not_self(*, follower: User, followee: User) -> None:

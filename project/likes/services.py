@@ -23,7 +23,7 @@ from sqlalchemy import Integer, any_, bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import contains_eager, joinedload
 
-from project.common import counters
+from project.common import counters, invalidation
 from project.common.models import utcnow
 from project.common.pagination import Page, PageRequest, paginate
 from project.common.sql import insert_ignore
@@ -43,6 +43,8 @@ def like_post(*, post_id: int, user: User) -> None:
     post = visible_post(post_id, user, for_update=True)
     inserted = insert_ignore(Like, {"user_id": user.id, "post_id": post.id, "created_at": utcnow()})
     adjust_post_counter(post.id, Post.like_count, inserted)
+    if inserted:
+        invalidation.changed(invalidation.viewer_key(user.id))  # their `liked`
     db.session.commit()
 
 
@@ -53,6 +55,8 @@ def unlike_post(*, post_id: int, user: User) -> None:
         delete(Like).where(Like.user_id == user.id, Like.post_id == post.id)
     ).rowcount
     adjust_post_counter(post.id, Post.like_count, -deleted)
+    if deleted:
+        invalidation.changed(invalidation.viewer_key(user.id))  # their `liked`
     db.session.commit()
 
 

@@ -53,7 +53,8 @@ def cache_keys(user: User, change: str) -> tuple[str, ...]:
     """
     if change == "deleted" or inspect(user).attrs.username.history.has_changes():
         return (invalidation.EVERYTHING,)
-    return (f"user:{user.id}", "users")
+    # Their row holds what they see of themselves (email, is_admin).
+    return (f"user:{user.id}", "users", invalidation.viewer_key(user.id))
 
 
 PRIVATE_FIELDS = (User.email, User.is_admin, User.email_verified)

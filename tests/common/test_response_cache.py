@@ -97,6 +97,46 @@ def test_private_fields_and_drafts_never_cross_viewers(client, world, auth, alic
     assert client.get(f"{draft}/likes", headers=auth(bob)).status_code == 404
 
 
+def test_an_authenticated_hit_reuses_the_viewers_own_fields(
+    app, client, urls, auth, bob, capture_sql, uncached_get
+):
+    """A viewer's `liked`, `is_followed` and private fields are kept per viewer:
+    their second hit sends no SQL but the token check's (none with Redis, none
+    on a route that takes no token)."""
+    token_check = 0 if app.config["REDIS_URL"] else 1
+    headers = auth(bob)
+    for url in urls:
+        client.get(url, headers=headers)  # the shared body
+        client.get(url, headers=headers)  # bob's own fields
+        with capture_sql() as statements:
+            hit = client.get(url, headers=headers)
+        assert len(statements) <= token_check, (url, statements)
+        assert hit.data == uncached_get(url, headers).data, url
+
+
+def test_a_viewers_kept_fields_follow_their_own_writes(client, world, auth, alice, bob, admin):
+    """Kept per viewer, the fields still change with what the viewer does: their
+    likes, their follows, their own row (an admin sees every email)."""
+    post = f"{API}/posts/{world['posts'][2]['id']}"
+    bob_profile = f"{API}/users/{bob.id}"
+    for _ in range(2):
+        assert client.get(post, headers=auth(alice)).json["liked"] is False
+        assert client.get(bob_profile, headers=auth(alice)).json["is_followed"] is False
+        assert "email" not in client.get(bob_profile, headers=auth(alice)).json
+
+    assert client.put(f"{post}/like", headers=auth(alice)).status_code == 204
+    assert client.get(post, headers=auth(alice)).json["liked"] is True
+    assert client.get(post, headers=auth(bob)).json["liked"] is False
+
+    assert client.put(f"{bob_profile}/follow", headers=auth(alice)).status_code == 204
+    assert client.get(bob_profile, headers=auth(alice)).json["is_followed"] is True
+
+    promoted = client.patch(f"{API}/users/{alice.id}", json={"is_admin": True}, headers=auth(admin))
+    assert promoted.status_code == 200, promoted.json
+    assert client.get(bob_profile, headers=auth(alice)).json["email"] == "bob@example.com"
+    assert "email" not in client.get(bob_profile).json
+
+
 def test_a_current_etag_is_a_304_without_sql_on_a_hit(client, world, capture_sql):
     url = f"{API}/posts"
     etag = client.get(url).headers["ETag"]
@@ -172,8 +212,10 @@ def test_no_cached_answer_outlives_a_write(
     response = client.open(url, method=method, json=body, headers=headers)
     assert response.status_code < 300, response.json
 
+    # Everyone's answers, the writer's own fields included (bob's token dies with him).
+    checked = viewers[:2] if name == "delete user" else viewers
     for cached_url in urls:
-        for headers in viewers[:2]:
+        for headers in checked:
             fresh = uncached_get(cached_url, headers)
             answer = client.get(cached_url, headers=headers)
             assert comparable(answer) == comparable(fresh), (name, cached_url)
