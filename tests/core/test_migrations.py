@@ -414,6 +414,18 @@ def test_migrated_follows_keep_their_constraints(fresh_app):
         connection.rollback()
 
 
+def insert_keyed_user(connection: sa.Connection, name: str) -> None:
+    """A user row as written since 0002 (with its normalised keys), in plain SQL."""
+    connection.execute(
+        sa.text(
+            "INSERT INTO users (username, email, username_key, email_key, password_hash,"
+            " created_at, updated_at) VALUES (:name, :email, :name, :email, 'x',"
+            " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+        ),
+        {"name": name, "email": f"{name}@example.com"},
+    )
+
+
 def test_0011_gives_existing_posts_their_search_vector_and_downgrades(fresh_app, is_postgres):
     """PostgreSQL: existing posts are searchable through the stored vector, defined as
     `create_all` defines it; a downgrade brings the expression index back."""
@@ -423,13 +435,7 @@ def test_0011_gives_existing_posts_their_search_vector_and_downgrades(fresh_app,
         flask_migrate.upgrade(directory=str(MIGRATIONS), revision="0010_account_mail")
         engine = db.engine
         with engine.begin() as connection:
-            connection.execute(
-                sa.text(
-                    "INSERT INTO users (username, email, username_key, email_key, password_hash,"
-                    " created_at, updated_at) VALUES ('old', 'old@example.com', 'old',"
-                    " 'old@example.com', 'x', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
-                )
-            )
+            insert_keyed_user(connection, "old")
             connection.execute(
                 sa.text(
                     "INSERT INTO posts (author_id, title, body, created_at, updated_at, status)"
@@ -459,13 +465,7 @@ def test_0012_stores_each_existing_posts_tag_names_and_downgrades(fresh_app):
         flask_migrate.upgrade(directory=str(MIGRATIONS), revision="0011_search_vector")
         engine = db.engine
         with engine.begin() as connection:
-            connection.execute(
-                sa.text(
-                    "INSERT INTO users (username, email, username_key, email_key, password_hash,"
-                    " created_at, updated_at) VALUES ('old', 'old@example.com', 'old',"
-                    " 'old@example.com', 'x', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
-                )
-            )
+            insert_keyed_user(connection, "old")
             for title in ("Tagged", "Untagged"):
                 connection.execute(
                     sa.text(
