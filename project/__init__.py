@@ -17,7 +17,7 @@ from project.api import PostwellApi, build_api
 from project.common import blueprint, conditional, hosts, jobs, ratelimit, response_cache
 from project.common import redis as redis_client
 from project.common.auth import check_token_hooks
-from project.common.database import add_read_engine
+from project.common.database import add_read_engine, release_read_connection
 from project.config import config_class
 from project.errors import register_error_handlers
 from project.extensions import cache, db, jwt, mail, migrate
@@ -101,11 +101,14 @@ def register_extensions(app: Flask) -> None:
     jobs.init_app(app)  # deferred work: RQ with Redis, else after the response
     # One session (one transaction) per request, however app contexts are
     # pushed: a CLI command or a test may serve many requests in one context.
+    # The end of an app context ends what code run outside a request held.
     app.teardown_request(end_request_session)
+    app.teardown_appcontext(end_request_session)
 
 
 def end_request_session(error: BaseException | None) -> None:
     db.session.remove()
+    release_read_connection()
 
 
 @event.listens_for(Engine, "connect")

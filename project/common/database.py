@@ -30,7 +30,9 @@ anyway, so a read sees exactly what it saw inside a transaction; what goes is
 the `BEGIN` before the first statement and the `ROLLBACK` when the connection
 returns to the pool: two of a read's four round trips. Those requests use a
 second engine on the same database (`add_read_engine`), whose connections
-are in autocommit from the start and are not reset when they come back: an
+are in autocommit from the start and are not reset when they come back; a
+request checks one out once and holds it to its end, for its Core reads and
+its session alike (`request_read_connection`): an
 autocommit view of the one engine switched every connection into autocommit
 on checkout and out of it on check-in, and rolled it back, about a tenth of
 the CPU of reading one row. Writing requests keep the app's engine and one
@@ -46,7 +48,7 @@ import weakref
 from typing import Any
 
 import psycopg
-from flask import has_request_context, request
+from flask import g, has_app_context, has_request_context, request
 from flask_sqlalchemy.session import Session
 from psycopg.errors import _WaitTimeout  # psycopg 3.3: what Connection.wait(timeout=) raises
 from sqlalchemy import create_engine, event, exc
@@ -122,6 +124,8 @@ def connect(dialect, connection_record, cargs, cparams):
 
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# flask.g (an app context per request): the read connection held (`request_read_connection`).
+READ_CONNECTION_KEY = "postwell_read_connection"
 # Each app engine's read engine (PostgreSQL only), made by `add_read_engine`.
 _read_engines: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
 
@@ -156,14 +160,51 @@ def engines_of(engine: Engine) -> list[Engine]:
     return [engine] if reader is None else [engine, reader]
 
 
+def request_read_connection(engine: Engine) -> Connection | None:
+    """This read-only request's connection of `engine`'s read engine, checked
+    out on first use and held until the request ends (`release_read_connection`);
+    None in other requests and without a read engine.
+
+    One connection serves the whole request: the read models'
+    (`project.common.reads`) Core statements, and the ORM session's, which is
+    bound to it.
+    """
+    if not read_only_request():
+        return None
+    held = g.get(READ_CONNECTION_KEY)
+    if held is None:
+        reader = _read_engines.get(engine)
+        if reader is None:
+            return None
+        held = reader.connect()
+        setattr(g, READ_CONNECTION_KEY, held)
+    return held
+
+
+def release_read_connection() -> None:
+    """Give the read connection held in this app context back to its pool (after
+    the session has ended): at the end of each request, and of each app context
+    (code run under a request context pushed by hand, as tests do, ends there)."""
+    if has_app_context():
+        held = g.pop(READ_CONNECTION_KEY, None)
+        if held is not None:
+            held.close()
+
+
 class RequestSession(Session):
     """`db.session`: read-only requests read on PostgreSQL without a transaction."""
 
     def get_bind(self, *args: Any, **kwargs: Any) -> Engine | Connection:
         bind = super().get_bind(*args, **kwargs)
         # Not a test's connection, joined in its transaction.
-        if isinstance(bind, Engine) and read_only_request():
-            return _read_engines.get(bind, bind)
+        if isinstance(bind, Engine):
+            held = request_read_connection(bind)
+            if held is not None:
+                # A Core read may have begun its (autocommit) transaction: join
+                # it, whatever mode the session was configured with (never a
+                # SAVEPOINT, which needs a real transaction).
+                self.join_transaction_mode = "rollback_only"
+                return held
         return bind
 
 

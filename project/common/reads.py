@@ -1,12 +1,17 @@
 """Read models: rows a hot read only shows, as plain objects instead of ORM instances.
 
 A plugin's `reads.py` (`project.posts.reads`, `project.users.reads`) runs its
-SELECT in SQLAlchemy Core on the request session's connection, so it sees
-what the session sees (the read engine in a GET on PostgreSQL, a test's
-transaction), without the ORM's per-execution set-up and instrumented
-object per row. Each row becomes a `Shown` subclass: the row's columns as
-attributes, and `viewed_as`, the model it stands for, whose viewer providers
-(`project.common.viewer`) apply to it and whose schema dumps it.
+SELECT in SQLAlchemy Core on `connection()`, without the ORM's per-execution
+set-up and instrumented object per row: in a read-only request on
+PostgreSQL, the request's connection of the read engine
+(`project.common.database.request_read_connection`, which the session
+shares), without beginning the request's ORM session at all (its set-up and
+teardown were a sixth of the CPU of a post by id); otherwise the session's
+own connection, so a read sees what the session sees (a write's
+transaction, a test's). Each row becomes a `Shown`
+subclass: the row's columns as attributes, and `viewed_as`, the model it
+stands for, whose viewer providers (`project.common.viewer`) apply to it and
+whose schema dumps it.
 """
 
 from __future__ import annotations
@@ -14,9 +19,20 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Self
 
-from sqlalchemy import Executable
+from sqlalchemy import Connection, Engine, Executable
 
+from project.common.database import request_read_connection
 from project.extensions import db
+
+
+def connection() -> Connection:
+    """Where a read model's statement runs (see the module docstring)."""
+    bind = db.engine  # a test's connection, where a test holds one
+    if isinstance(bind, Engine):
+        held = request_read_connection(bind)
+        if held is not None:
+            return held
+    return db.session.connection()
 
 
 class Shown:
@@ -30,14 +46,14 @@ class Shown:
     @classmethod
     def first(cls, statement: Executable, parameters: Mapping[str, Any]) -> Self | None:
         """The first row of `statement` as shown (None: no row)."""
-        result = db.session.connection().execute(statement, parameters)
+        result = connection().execute(statement, parameters)
         row = result.first()
         return None if row is None else cls(result.keys(), row)
 
     @classmethod
     def all(cls, statement: Executable, parameters: Mapping[str, Any]) -> list[Self]:
         """Every row of `statement` as shown."""
-        result = db.session.connection().execute(statement, parameters)
+        result = connection().execute(statement, parameters)
         fields = tuple(result.keys())
         return [cls(fields, row) for row in result.all()]
 

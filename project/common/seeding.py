@@ -222,7 +222,7 @@ def vacuum_analyze() -> None:
     (or never, where it is off): until then no page of the new rows is marked
     all-visible, and every index-only scan reads the table for each row.
     SQLite: ANALYZE (its VACUUM rewrites the whole file for nothing here)."""
-    bind = db.session.get_bind()
+    bind = db.engine  # not the session's bind: in a GET, its request's read connection
     if bind.dialect.name != "postgresql" or not isinstance(bind, Engine):
         analyze()  # SQLite, or a connection already in a transaction (a test's)
         return

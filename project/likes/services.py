@@ -23,7 +23,7 @@ from sqlalchemy import Integer, any_, bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import contains_eager, joinedload
 
-from project.common import counters, invalidation
+from project.common import counters, invalidation, reads
 from project.common.models import utcnow
 from project.common.pagination import Page, PageRequest, paginate
 from project.common.sql import insert_ignore
@@ -61,7 +61,7 @@ def unlike_post(*, post_id: int, user: User) -> None:
 
 
 # Built once, values bound per call (see `project.posts.services.post_by_id`),
-# in Core on the table's columns and run on the session's connection: the
+# in Core on the table's columns and run on `reads.connection()`: the
 # ORM's per-execution set-up cost more than this query's own Python (the same
 # for the posts it is asked about, `project.posts.reads`).
 # On PostgreSQL the ids go as one array (`= ANY(...)`): an expanding IN renders
@@ -82,7 +82,7 @@ LIKED_AMONG = {
 def liked_fields(post_ids: Sequence[int], viewer: User) -> list[dict[str, Any]]:
     """`liked` for each post, one query per page (a viewer provider)."""
     params = {"user_id": viewer.id, "post_ids": list(post_ids)}
-    connection = db.session.connection()
+    connection = reads.connection()
     liked = set(connection.execute(LIKED_AMONG[connection.dialect.name], params).scalars())
     return [{"liked": post_id in liked} for post_id in post_ids]
 

@@ -10,11 +10,12 @@ leaves alone).
 from __future__ import annotations
 
 from collections.abc import Callable
+from unittest import mock
 
 import pytest
 import sqlalchemy as sa
 
-from project.common.database import engines_of, read_engine
+from project.common.database import RequestSession, engines_of, read_engine
 from project.extensions import db
 from tests.factories import UserFactory, bind_factories
 
@@ -77,6 +78,51 @@ def test_reads_autocommit_on_the_read_engine_and_writes_keep_a_transaction(
         writes
     )
     assert heads and all(engine == "read" and autocommit for engine, _, autocommit in heads), heads
+
+
+def test_a_read_holds_one_connection_for_its_core_reads_and_its_session(
+    single_connection_app, session_factory_app
+):
+    """A post's likers: its visibility through the posts read model (Core), the
+    likers through the ORM session. With one connection in the read pool both
+    run on it (a second checkout would wait for the first), and it goes back
+    to the pool when the request ends."""
+    author = session_factory_app()
+    with single_connection_app.app_context():
+        engine = db.engine
+    reader = read_engine(engine)
+    with engine.begin() as connection:
+        post_id = connection.exec_driver_sql(
+            "INSERT INTO posts (author_id, title, body, status, created_at, updated_at)"
+            " SELECT id, 'T', 'B', 'published', now(), now() FROM users"
+            " WHERE username = %(author)s RETURNING id",
+            {"author": author},
+        ).scalar_one()
+    connections: list[int] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        connections.append(id(conn.connection.dbapi_connection))
+
+    begun = mock.Mock()
+    sa.event.listen(reader, "before_cursor_execute", record)
+    try:
+        client = single_connection_app.test_client()
+        response = client.get(f"/api/v1/posts/{post_id}/likes")
+        assert response.status_code == 200, response.json
+        assert response.json["items"] == []
+        assert len(connections) == 2 and len(set(connections)) == 1, connections
+        assert reader.pool.checkedout() == 0
+        # A post alone is a Core read: no ORM session is even begun for it.
+        sa.event.listen(RequestSession, "after_transaction_create", begun)
+        assert client.get(f"/api/v1/posts/{post_id}").json["id"] == post_id
+        assert reader.pool.checkedout() == 0
+        assert not begun.called
+    finally:
+        sa.event.remove(reader, "before_cursor_execute", record)
+        if sa.event.contains(RequestSession, "after_transaction_create", begun):
+            sa.event.remove(RequestSession, "after_transaction_create", begun)
+        with engine.begin() as connection:
+            connection.exec_driver_sql("DELETE FROM posts WHERE id = %(id)s", {"id": post_id})
 
 
 def test_the_read_engine_is_the_apps_database_in_autocommit(single_connection_app):
