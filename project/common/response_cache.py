@@ -205,7 +205,7 @@ class ResponseCache:
         entry, *versions = self.backend.get_many(
             ENTRY_PREFIX + key, *version_keys, *([personal_key] if personal_key else ())
         )
-        personal = versions.pop() if personal_key else None
+        found = versions.pop() if personal_key else None
         if None in versions:
             versions = self.create_missing_versions(version_keys, versions)
         if not self.usable() or None in versions:
@@ -213,9 +213,10 @@ class ResponseCache:
         # The answer's versions; the viewer's own version ends `mine`.
         mine = tuple(versions)
         current = mine[: 1 + len(dependencies)]
+        personal = PersonalLookup(personal_key, mine, found) if personal_key else None
         if isinstance(entry, Entry) and entry.versions == current:
             if time.time() - entry.built_at < self.timeout or not self.lock(key):
-                return self.respond(entry, "hit", PersonalLookup(personal_key, mine, personal))
+                return self.respond(entry, "hit", personal)
             return self.build(view, key=key, versions=current, locked=True)
         if self.lock(key):
             # Another worker may have kept it between our read and our lock.
