@@ -71,8 +71,8 @@ class Post(TimestampMixin, VersionMixin, db.Model):
     # The post's tag names, sorted and joined by commas ('' for none): what a
     # shown post's `tags` are read from, with no query of `post_tags` (which
     # stays the record of the `?tag=` filter and the tags' counts). Written
-    # only by `services` (`project.tags.services.joined`), in the transaction
-    # that changes the post's tags.
+    # by `services` (`project.tags.services.joined`) in the transaction that
+    # changes the post's tags, and by `flask seed` with the post itself.
     tag_names: Mapped[str] = mapped_column(Text, default="", server_default=text("''"))
 
     author: Mapped[User] = relationship(lazy="raise_on_sql")
