@@ -10,17 +10,21 @@ changed here, in the caller's transaction, by `UPDATE tags SET post_count =
 post_count + <delta>` where each delta comes from what the write itself did:
 the `post_tags` rows a DELETE ... RETURNING removed and an INSERT ... ON
 CONFLICT DO NOTHING RETURNING added, plus +-1 for the tags a post keeps when
-it is published or unpublished. The tag rows are locked in id order before
+it is published or unpublished. The tag rows are locked in name order before
 the increment (FOR NO KEY UPDATE, as the UPDATE itself would: it does not
 wait for the key-share locks other writers' `post_tags` foreign keys hold),
-so two writers never deadlock on them.
+so two writers never deadlock on them. A new published post's tags are
+created and counted by one upsert (`_count_in`), whose rows, sorted by name,
+are locked in that order too.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from functools import cache
 
 from sqlalchemy import (
+    Insert,
     Integer,
     Select,
     bindparam,
@@ -32,7 +36,7 @@ from sqlalchemy import (
 )
 
 from project.common.pagination import Page, PageRequest, paginate
-from project.common.sql import dialect_insert, insert_ignore
+from project.common.sql import INSERTS, dialect_insert, insert_ignore
 from project.extensions import db
 from project.tags.models import Tag, post_tags
 
@@ -91,6 +95,32 @@ def _tag_ids(names: Sequence[str]) -> dict[str, int]:
     return dict(db.session.execute(select(Tag.name, Tag.id).where(Tag.name.in_(names))).all())
 
 
+@cache
+def _counting_upsert(dialect: str) -> Insert:
+    """`INSERT INTO tags (name, post_count) VALUES ... ON CONFLICT (name) DO UPDATE
+    SET post_count = tags.post_count + excluded.post_count RETURNING name, id`,
+    built once per backend."""
+    stmt = INSERTS[dialect](Tag.__table__)
+    return stmt.on_conflict_do_update(
+        index_elements=[Tag.name],
+        set_={"post_count": Tag.post_count + stmt.excluded.post_count},
+    ).returning(Tag.name, Tag.id)
+
+
+def _count_in(names: Sequence[str]) -> dict[str, int]:
+    """The ids of these tags, created if missing, each counting one more published post.
+
+    One statement where `_tag_ids` and `_shift` take four (insert, select,
+    lock, update): what a new published post's tags need. The rows are sorted
+    by name, the lock order of every writer of tags.
+    """
+    if not names:
+        return {}
+    upsert = _counting_upsert(db.session.get_bind().dialect.name)
+    rows = [{"name": name, "post_count": 1} for name in sorted(set(names))]
+    return dict(db.session.execute(upsert, rows).all())
+
+
 def _shift(deltas: Mapping[int, int]) -> None:
     """Add `deltas[tag_id]` to each tag's post_count, in one UPDATE."""
     deltas = {tag_id: delta for tag_id, delta in deltas.items() if delta}
@@ -98,7 +128,7 @@ def _shift(deltas: Mapping[int, int]) -> None:
         return
     ids = sorted(deltas)
     db.session.execute(
-        select(Tag.id).where(Tag.id.in_(ids)).order_by(Tag.id).with_for_update(key_share=True)
+        select(Tag.id).where(Tag.id.in_(ids)).order_by(Tag.name).with_for_update(key_share=True)
     )
     db.session.execute(
         update(Tag)
@@ -150,14 +180,12 @@ def tag_new_post(*, post_id: int, names: Sequence[str], is_published: bool) -> N
     """Give a post just written its first tags.
 
     `set_post_tags` for a post that has none yet: nothing to remove, so no
-    DELETE, and every tag is added.
+    DELETE, and every tag is added (and counted, when the post is published).
     """
-    wanted = _tag_ids(names)
+    wanted = _count_in(names) if is_published else _tag_ids(names)
     if wanted:
         rows = [{"post_id": post_id, "tag_id": tag_id} for tag_id in wanted.values()]
         db.session.execute(post_tags.insert(), rows)
-        if is_published:
-            _shift(dict.fromkeys(wanted.values(), 1))
 
 
 def release_posts(post_ids: Select) -> None:
@@ -168,7 +196,10 @@ def release_posts(post_ids: Select) -> None:
     """
     affected = select(post_tags.c.tag_id).where(post_tags.c.post_id.in_(post_ids))
     db.session.execute(
-        select(Tag.id).where(Tag.id.in_(affected)).order_by(Tag.id).with_for_update(key_share=True)
+        select(Tag.id)
+        .where(Tag.id.in_(affected))
+        .order_by(Tag.name)
+        .with_for_update(key_share=True)
     )
     carried = (
         select(func.count())

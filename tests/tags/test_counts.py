@@ -42,6 +42,19 @@ def test_published_posts_count_and_drafts_do_not(session, alice, bob, write):
     assert assert_counts_true(session) == {"python": 2, "flask": 1, "draft-only": 0}
 
 
+def test_a_new_published_posts_tags_are_created_and_counted_in_one_statement(
+    session, alice, bob, write, capture_sql
+):
+    write(bob, ["python"])
+
+    with capture_sql() as statements:
+        write(alice, ["rust", "python", "Python"])
+
+    on_tags = [s.sql for s in statements if " tags " in f" {s.sql} " and "post_tags" not in s.sql]
+    assert len(on_tags) == 1 and "ON CONFLICT" in on_tags[0], on_tags
+    assert assert_counts_true(session) == {"python": 2, "rust": 1}
+
+
 def test_replacing_tags_moves_the_counts(session, alice, write, patch):
     post = write(alice, ["python", "flask"])
 
