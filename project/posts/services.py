@@ -46,7 +46,8 @@ DRAFT = PostStatus.DRAFT.value
 P = TypeVar("P", Post, ShownPost)
 
 signals = Namespace()
-# Sent when a new post has its id, before the commit (one transaction):
+# Sent when a new post has its id, before the commit (one transaction), with
+# the post as shown (a `ShownPost`: its columns and author, no ORM instance):
 # plugins that keep rows per post (the RealWorld slug) add theirs here.
 post_created = signals.signal("post-created")
 
@@ -84,7 +85,7 @@ def adjust_post_counter(post_id: int, counter: InstrumentedAttribute[int], delta
         invalidation.changed(f"post:{post_id}", "posts")
 
 
-def cache_keys(post: Post, change: str) -> tuple[str, ...]:
+def cache_keys(post: Post | ShownPost, change: str) -> tuple[str, ...]:
     """The cached answers a written post changes: itself, and every list of posts or tags."""
     return (f"post:{post.id}", "posts")
 
@@ -192,15 +193,17 @@ UNVERIFIED_EMAIL = "Confirm your email address (see the mail we sent) before pos
 
 def create_post(
     *, author: User, data: dict[str, Any], require_verified_email: bool = False
-) -> Post:
-    """`require_verified_email`: the REQUIRE_VERIFIED_EMAIL_TO_POST switch, passed in."""
+) -> ShownPost:
+    """The new post, as shown (`reads.insert_post`); `require_verified_email`: the
+    REQUIRE_VERIFIED_EMAIL_TO_POST switch, passed in."""
     if require_verified_email and not author.email_verified:
         raise Forbidden(UNVERIFIED_EMAIL)
     data = dict(data)
     names = data.pop("tags", [])
-    post = Post(author=author, tag_names=tags.joined(names), **data)
-    db.session.add(post)
-    db.session.flush()
+    post = reads.insert_post(
+        {**data, "author_id": author.id, "tag_names": tags.joined(names)}, author
+    )
+    invalidation.changed(*cache_keys(post, "new"))
     published = post.status == PUBLISHED
     tags.tag_new_post(post_id=post.id, names=names, is_published=published)
     post_created.send(post)

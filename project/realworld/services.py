@@ -37,6 +37,7 @@ from project.extensions import db
 from project.follows.models import Follow
 from project.likes.models import Like
 from project.posts.models import Post, PostStatus
+from project.posts.reads import ShownPost
 from project.realworld.models import SLUG_MAX, ArticleSlug
 from project.tags import services as tags
 from project.tags.models import Tag
@@ -99,7 +100,7 @@ def slug_for(title: str, post_id: int) -> str:
     return f"{words}-{post_id}"
 
 
-def assign_slug(post: Post, **extra: Any) -> None:
+def assign_slug(post: ShownPost, **extra: Any) -> None:
     """A `post_created` receiver: the new post's slug, in the same transaction."""
     insert_ignore(ArticleSlug, {"post_id": post.id, "slug": slug_for(post.title, post.id)})
 
