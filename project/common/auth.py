@@ -6,9 +6,8 @@ installed here once, at import, and dispatch to the current app's
 
 * `project.users` loads the token's user (`load_user`); the user id it finds
   is stored in `g.user_id`, which the access log reads
-  (`project.observability`). In a read-only request the user is a
-  `TokenUser`: its `id` comes from the verified token, the row is read on
-  first use of anything else;
+  (`project.observability`). The user is a `TokenUser`: its `id` comes from
+  the verified token, the row is read on first use of anything else;
 * `project.auth` says whether the token's session is revoked (`is_revoked`).
 
 An app that loads users from tokens without a revocation check would accept
@@ -28,7 +27,6 @@ from flask_jwt_extended.exceptions import UserLookupError
 from flask_smorest import Blueprint
 from werkzeug.local import LocalProxy
 
-from project.common.database import read_only_request
 from project.errors import problem
 from project.extensions import jwt
 
@@ -65,12 +63,12 @@ def check_token_hooks(app: Flask) -> None:
 class TokenUser(LocalProxy):
     """The token's user, read from the database on first use; its `id` needs no read.
 
-    A read that only needs to know who asks (their `liked` and `is_followed`
-    laid over a cached page, their feed, the access log) sends no query for
-    the users row. Anything else (an attribute, `isinstance`, the ORM) reads
-    it once; a user deleted meanwhile is then the same 401 an eager load
-    gives. The token itself was verified (signature, expiry, live session)
-    before this exists.
+    A request that only needs to know who asks (their `liked` and
+    `is_followed` laid over a cached page, their feed, the author of their new
+    post, the access log) sends no query for the users row. Anything else (an
+    attribute, `isinstance`, the ORM) reads it once; a user deleted meanwhile
+    is then the same 401 an eager load gives. The token itself was verified
+    (signature, expiry, live session) before this exists.
     """
 
     __slots__ = ("id",)
@@ -95,15 +93,16 @@ def user_gone(user_id: int) -> UserLookupError:
     return UserLookupError("user not found", {}, {"sub": str(user_id)})
 
 
-def token_user(user_id: int, load: Callable[[int], Any | None]) -> Any | None:
-    """`load(user_id)` now, or in a read-only request a `TokenUser` that loads on use.
+def token_user(user_id: int, load: Callable[[int], Any | None]) -> TokenUser:
+    """The token's user as a `TokenUser`: `load(user_id)` on first use.
 
-    Writing requests load eagerly: a deleted user is refused before anything
-    is written.
+    A write that only names its actor by id (a new post's author, a like's
+    user) sends no query for the users row. A user deleted meanwhile cannot
+    have rows written in their name either way: the first use of the row is
+    a 401, and a row referring to them is refused by its foreign key (a 409,
+    `project.errors`), in a transaction that writes nothing else.
     """
-    if read_only_request():
-        return TokenUser(user_id, load)
-    return load(user_id)
+    return TokenUser(user_id, load)
 
 
 @jwt.user_lookup_loader

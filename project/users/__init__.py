@@ -22,7 +22,7 @@ __all__ = ["blp", "init_app", "User"]
 
 
 def load_user(jwt_payload: dict) -> User | None:
-    """The token's subject, if it still exists (read on first use in a read-only request)."""
+    """The token's subject, if it still exists (its row read on first use)."""
     try:
         user_id = int(jwt_payload["sub"])
     except (KeyError, TypeError, ValueError):
