@@ -69,8 +69,10 @@ class ShownPost(Shown):
 INSERT_RETURNING = insert(posts).returning(*posts.c)
 
 
-def insert_post(values: Mapping[str, Any], author: Any) -> ShownPost:
-    """INSERT a post in the session's transaction and return it as shown.
+def insert_post(values: Mapping[str, Any]) -> ShownPost:
+    """INSERT a post in the session's transaction and return it as shown, but
+    for its author's username, which the caller sets (`services.create_post`
+    reads it with the author's post count).
 
     A Core INSERT ... RETURNING instead of an ORM `Post` and a flush: the
     unit of work (its dependency sort, a delete pass, the identity map) was
@@ -79,8 +81,7 @@ def insert_post(values: Mapping[str, Any], author: Any) -> ShownPost:
     did, for a `Post`).
     """
     result = db.session.connection().execute(INSERT_RETURNING, values)
-    row = result.one()
-    return ShownPost((*result.keys(), AUTHOR_USERNAME), (*row, author.username))
+    return ShownPost((*result.keys(), AUTHOR_USERNAME), (*result.one(), None))
 
 
 @cache

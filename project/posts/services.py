@@ -21,7 +21,7 @@ from functools import cache
 from typing import Any, TypeVar
 
 from blinker import Namespace
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Row, Select, bindparam, func, select
 from sqlalchemy.orm import InstrumentedAttribute, joinedload
 
 from project.common import counters, invalidation
@@ -70,11 +70,15 @@ ACTUAL_TAG_POST_COUNT = counters.Count(
 AS_SHOWN = (joinedload(Post.author).load_only(User.id, User.username),)
 
 
-def adjust_post_count(author_id: int, delta: int) -> None:
-    """Keep `users.post_count` (a users column this plugin owns the writes of)."""
-    if delta:
-        counters.adjust(User.post_count, author_id, delta)
-        invalidation.changed(f"user:{author_id}", "users")
+def adjust_post_count(
+    author_id: int, delta: int, *, returning: tuple[InstrumentedAttribute[Any], ...] = ()
+) -> Row | None:
+    """Keep `users.post_count` (a users column this plugin owns the writes of);
+    returns what `counters.adjust` does."""
+    if not delta:
+        return None
+    invalidation.changed(f"user:{author_id}", "users")
+    return counters.adjust(User.post_count, author_id, delta, returning=returning)
 
 
 def adjust_post_counter(post_id: int, counter: InstrumentedAttribute[int], delta: int) -> None:
@@ -200,16 +204,19 @@ def create_post(
         raise Forbidden(UNVERIFIED_EMAIL)
     data = dict(data)
     names = data.pop("tags", [])
-    post = reads.insert_post(
-        {**data, "author_id": author.id, "tag_names": tags.joined(names)}, author
-    )
+    post = reads.insert_post({**data, "author_id": author.id, "tag_names": tags.joined(names)})
     invalidation.changed(*cache_keys(post, "new"))
     published = post.status == PUBLISHED
     tags.tag_new_post(post_id=post.id, names=names, is_published=published)
     post_created.send(post)
     # Last: it locks the author's row until the commit, and an author's
-    # posts are created one at a time behind that lock.
-    adjust_post_count(author.id, published_delta(None, post.status))
+    # posts are created one at a time behind that lock. It returns the
+    # username the post is shown with: the author (the token's user) needs
+    # no query of their own; a draft's reads it.
+    counted = adjust_post_count(
+        author.id, published_delta(None, post.status), returning=(User.username,)
+    )
+    post.author.username = author.username if counted is None else counted.username
     db.session.commit()
     return post
 

@@ -6,8 +6,13 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+import sqlalchemy as sa
 
+from project.errors import REFERENCE_GONE
+from project.extensions import db
+from project.posts import reads
 from project.posts.models import Post
+from project.users.models import User
 from tests.kit import assert_field_errors, assert_problem, count, stored_post, stored_post_count
 from tests.posts.helpers import parse_time
 
@@ -74,6 +79,44 @@ def test_create_does_not_ask_who_liked_the_new_post(client, alice, auth, capture
         shown = client.get(response.headers["Location"], headers=headers)
     assert shown.json["liked"] is False
     assert [s for s in statements if "likes" in s.sql]
+
+
+@pytest.mark.parametrize("status", ["published", "draft"])
+def test_create_reads_the_authors_username_with_their_count_not_their_row(
+    client, alice, auth, capture_sql, status
+):
+    """The token's user is not loaded for a new post: its author's username
+    comes back from the post count's UPDATE (a draft, which counts nothing,
+    reads the row)."""
+    headers = auth(alice)
+    with capture_sql() as statements:
+        response = client.post(
+            URL, json={"title": "Hello", "body": "World", "status": status}, headers=headers
+        )
+    assert response.status_code == 201
+    assert response.json["author"] == {"id": alice.id, "username": "alice"}
+    reads_of_users = [s.sql for s in statements if s.sql.startswith("SELECT") and "users" in s.sql]
+    assert len(reads_of_users) == (status == "draft"), reads_of_users
+
+
+def test_a_post_by_an_account_deleted_meanwhile_is_a_409_and_writes_nothing(
+    client, session, alice, auth, monkeypatch
+):
+    """The account went after the token's check (in another request): no query
+    loaded its row, so the database refuses the post's row by its foreign key."""
+    headers = auth(alice)
+    real_insert_post = reads.insert_post
+
+    def insert_post_after_the_account_went(values):
+        db.session.execute(sa.delete(User.__table__).where(User.__table__.c.id == alice.id))
+        return real_insert_post(values)
+
+    monkeypatch.setattr(reads, "insert_post", insert_post_after_the_account_went)
+
+    response = client.post(URL, json={"title": "Hello", "body": "World"}, headers=headers)
+
+    assert_problem(response, 409, REFERENCE_GONE)
+    assert count(session, Post) == 0
 
 
 def test_create_draft(client, session, alice, auth):
