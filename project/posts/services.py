@@ -47,8 +47,9 @@ P = TypeVar("P", Post, ShownPost)
 
 signals = Namespace()
 # Sent when a new post has its id, before the commit (one transaction), with
-# the post as shown (a `ShownPost`: its columns and author, no ORM instance):
-# plugins that keep rows per post (the RealWorld slug) add theirs here.
+# the post as shown (a `ShownPost`: its columns, no ORM instance; its
+# author's username is read last): plugins that keep rows per post (the
+# RealWorld slug) add theirs here.
 post_created = signals.signal("post-created")
 
 
